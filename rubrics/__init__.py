@@ -1,0 +1,1 @@
+"""Bundled rubric (data package; see pyproject.toml)."""

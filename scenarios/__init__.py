@@ -1,0 +1,1 @@
+"""Bundled scenarios (data package; see pyproject.toml)."""

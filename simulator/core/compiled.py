@@ -1,0 +1,267 @@
+"""Validated models turned into lookup-ready structures for the engine.
+
+Everything the engine needs per option (summed code effects, parsed conditions, the cultural
+opportunity outcome) is computed once here, so a choice costs a few dictionary operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from simulator.core.conditions import Condition, parse_condition
+from simulator.core.models import (
+    ALLIANCE_VARS,
+    THEMES,
+    Ending,
+    Node,
+    Option,
+    Rubric,
+    Scenario,
+)
+
+CFI_PREFIX = "cfi:"
+MISS_CODE = "miss_opportunity"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRef:
+    """One response code on an option: `question_open`, or `cfi:<intent>` for a CFI question."""
+
+    label: str
+    code: str
+    intent: str | None = None
+    implicit: bool = False
+
+    @classmethod
+    def parse(cls, label: str) -> CodeRef:
+        if label.startswith(CFI_PREFIX):
+            return cls(label, "cfi_question", label[len(CFI_PREFIX) :])
+        return cls(label, label)
+
+
+@dataclass(frozen=True, slots=True)
+class StanceEffect:
+    alliance: Mapping[str, float]
+    themes: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class CompiledRubric:
+    model: Rubric
+    initial: Mapping[str, float]
+    theme_ids: tuple[str, ...]
+    theme_from_state: tuple[tuple[tuple[str, float], ...], ...]
+    theme_on: tuple[float, ...]
+    theme_off: tuple[float, ...]
+    stance: Mapping[tuple[str, str], StanceEffect]
+    stance_defaults: Mapping[str, str]
+    engage_codes: frozenset[str]
+    harm_codes: frozenset[str]
+    repair_codes: frozenset[str]
+    rupture_codes: frozenset[str]
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @classmethod
+    def build(cls, rubric: Rubric) -> CompiledRubric:
+        themes = THEMES
+        stance: dict[tuple[str, str], StanceEffect] = {}
+        for aspect_id, aspect in rubric.stance.items():
+            for value_id, value in aspect.values.items():
+                stance[(aspect_id, value_id)] = StanceEffect(dict(value.alliance), dict(value.themes))
+        return cls(
+            model=rubric,
+            initial={v: float(rubric.alliance[v].initial) for v in ALLIANCE_VARS},
+            theme_ids=themes,
+            theme_from_state=tuple(
+                tuple(rubric.themes[t].from_state.items()) for t in themes
+            ),
+            theme_on=tuple(rubric.themes[t].rises_at for t in themes),
+            theme_off=tuple(rubric.themes[t].falls_below for t in themes),
+            stance=stance,
+            stance_defaults={a: s.default for a, s in rubric.stance.items()},
+            engage_codes=frozenset(rubric.opportunities.engage_codes),
+            harm_codes=frozenset(rubric.opportunities.harm_codes),
+            repair_codes=frozenset(rubric.repair.codes),
+            rupture_codes=frozenset(rubric.rupture.codes),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    when: Condition | None
+    target: str
+
+
+@dataclass(frozen=True)
+class CompiledOption:
+    key: str  # "node_id.option_id", unique in the scenario
+    id: str
+    node_id: str
+    index: int
+    model: Option
+    codes: tuple[CodeRef, ...]
+    when: Condition | None
+    humility: tuple[tuple[str, float, str], ...]  # (dimension, amount, code label)
+    deltas: Mapping[str, float]  # alliance and custom state
+    themes: Mapping[str, float]
+    cfi_intents: tuple[str, ...]
+    negative: bool
+    opportunity: str | None  # engaged / missed / harmed, only at opportunity nodes
+    broach_levels: frozenset[str]
+    assumption: bool
+    repairs: bool
+    ruptures: bool
+    branches: tuple[Branch, ...]
+    value: float  # net humility credit, to suggest a better response
+
+    @property
+    def say(self) -> str:
+        return self.model.say
+
+
+@dataclass(frozen=True)
+class CompiledNode:
+    id: str
+    model: Node
+    lines: tuple[tuple[Condition | None, str], ...]
+    options: tuple[CompiledOption, ...]
+
+    def client_line(self, state: Mapping[str, float]) -> str:
+        for when, text in self.lines:
+            if when is None or when(state):
+                return text
+        return self.lines[-1][1]
+
+    def available(self, state: Mapping[str, float]) -> tuple[CompiledOption, ...]:
+        return tuple(o for o in self.options if o.when is None or o.when(state))
+
+    def best_option(self) -> CompiledOption:
+        return max(self.options, key=lambda o: (o.value, -o.index))
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    model: Scenario
+    rubric: CompiledRubric
+    content_hash: str
+    file: str
+    nodes: Mapping[str, CompiledNode]
+    endings: Mapping[str, Ending]
+    options: Mapping[str, CompiledOption]
+    initial: Mapping[str, float]
+    extras: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def version(self) -> str:
+        return str(self.model.version)
+
+
+def option_id(option: Option, index: int) -> str:
+    return option.id or str(index + 1)
+
+
+def _cond(text: str | None) -> Condition | None:
+    return parse_condition(text) if text is not None else None
+
+
+def compile_option(
+    node: Node, index: int, option: Option, rubric: CompiledRubric
+) -> CompiledOption:
+    r = rubric.model
+    refs = [CodeRef.parse(c) for c in option.codes]
+    codes_present = {ref.code for ref in refs}
+    outcome: str | None = None
+    if node.opportunity is not None:
+        if option.opportunity is not None:
+            outcome = option.opportunity
+        elif codes_present & rubric.harm_codes:
+            outcome = "harmed"
+        elif codes_present & rubric.engage_codes:
+            outcome = "engaged"
+        else:
+            outcome = "missed"
+        if outcome == "missed" and MISS_CODE not in codes_present:
+            refs.append(CodeRef(MISS_CODE, MISS_CODE, implicit=True))
+    humility: list[tuple[str, float, str]] = []
+    deltas: dict[str, float] = {}
+    themes: dict[str, float] = {}
+    negative = False
+    for ref in refs:
+        code = r.codes[ref.code]
+        negative = negative or code.valence == "negative"
+        for dim, amount in code.humility.items():
+            humility.append((dim, amount, ref.label))
+        for var, amount in code.alliance.items():
+            deltas[var] = deltas.get(var, 0.0) + amount
+        for theme, amount in code.themes.items():
+            themes[theme] = themes.get(theme, 0.0) + amount
+    for var, amount in option.effects.items():
+        deltas[var] = deltas.get(var, 0.0) + amount
+    if isinstance(option.next, str):
+        branches: tuple[Branch, ...] = (Branch(None, option.next),)
+    else:
+        branches = tuple(Branch(_cond(g.when), g.goto) for g in option.next)
+    levels = set()
+    if "broach_relationship" in codes_present:
+        levels.add("relationship")
+    if "broach_context" in codes_present:
+        levels.add("context")
+    oid = option_id(option, index)
+    return CompiledOption(
+        key=f"{node.id}.{oid}",
+        id=oid,
+        node_id=node.id,
+        index=index,
+        model=option,
+        codes=tuple(refs),
+        when=_cond(option.when),
+        humility=tuple(humility),
+        deltas=deltas,
+        themes=themes,
+        cfi_intents=tuple(ref.intent for ref in refs if ref.intent),
+        negative=negative,
+        opportunity=outcome,
+        broach_levels=frozenset(levels),
+        assumption="assumption" in codes_present,
+        repairs=option.repair or bool(codes_present & rubric.repair_codes),
+        ruptures=option.rupture or bool(codes_present & rubric.rupture_codes),
+        branches=branches,
+        value=sum(a for _, a, _ in humility),
+    )
+
+
+def compile_scenario(
+    scenario: Scenario, rubric: CompiledRubric, content_hash: str, file: str
+) -> CompiledScenario:
+    """Assumes `validate.check_scenario` found no errors."""
+    nodes: dict[str, CompiledNode] = {}
+    options: dict[str, CompiledOption] = {}
+    for node in scenario.nodes:
+        opts = tuple(compile_option(node, i, o, rubric) for i, o in enumerate(node.options))
+        for o in opts:
+            options[o.key] = o
+        if isinstance(node.client, str):
+            lines: tuple[tuple[Condition | None, str], ...] = ((None, node.client),)
+        else:
+            lines = tuple((_cond(line.when), line.text) for line in node.client)
+        nodes[node.id] = CompiledNode(node.id, node, lines, opts)
+    initial = dict(rubric.initial)
+    initial.update({k: float(v) for k, v in scenario.state.items()})
+    return CompiledScenario(
+        model=scenario,
+        rubric=rubric,
+        content_hash=content_hash,
+        file=file,
+        nodes=nodes,
+        endings={e.id: e for e in scenario.endings},
+        options=options,
+        initial=initial,
+    )
