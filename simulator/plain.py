@@ -224,8 +224,8 @@ def run_plain(
             _rewind(io, practice, rest)
             continue
         if not word.isdigit() or not 1 <= int(word) <= len(options):
-            shown = entry.strip()[:40] or "an empty line"
-            io.say(f"'{shown}' is not one of the responses; type a number from 1 to {len(options)} (or help).")
+            typed = entry.strip()[:40] or "an empty line"
+            io.say(f"'{typed}' is not one of the responses; type a number from 1 to {len(options)} (or help).")
             continue
         try:
             wanted = dict(current)

@@ -58,7 +58,6 @@ CODES: dict[str, Code] = {
         Code("IS209", _E, "unknown theme"),
         Code("IS210", _E, "unknown CFI intent"),
         Code("IS211", _E, "start node missing"),
-        Code("IS212", _E, "unknown stance value"),
         Code("IS213", _E, "unknown moment reference"),
         # Advice (IS3xx, warnings)
         Code("IS301", _W, "node is unreachable"),
