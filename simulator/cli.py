@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run a command with --help for its options. Docs: docs/authoring.md, docs/diagnostics.md.",
     )
     _common(parser)
-    parser.add_argument("--trainee", metavar="NAME", default=argparse.SUPPRESS, help="your pseudonym")
+    parser.add_argument(
+        "--trainee", metavar="NAME", default=argparse.SUPPRESS, help="your pseudonym"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the scenario library")
@@ -68,13 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("play", help="play a scenario")
     _common(p)
     p.add_argument("scenario_id", metavar="ID")
-    p.add_argument("--plain", action="store_true", help="line-based mode for screen readers and pipes")
-    p.add_argument("--json", action="store_true", help="end with one JSON line summarising the session")
+    p.add_argument(
+        "--plain", action="store_true", help="line-based mode for screen readers and pipes"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="end with one JSON line summarising the session"
+    )
     p.add_argument("--mode", choices=("coach", "assessment"), default="coach")
     p.add_argument("--resume", action="store_true", help="continue your unfinished session of ID")
     p.add_argument("--trainee", metavar="NAME", default=argparse.SUPPRESS, help="your pseudonym")
     p.add_argument(
-        "--stance", metavar="A=V,...", help="starting non-verbal stance, e.g. tone=warm,eye_contact=steady"
+        "--stance",
+        metavar="A=V,...",
+        help="starting non-verbal stance, e.g. tone=warm,eye_contact=steady",
     )
 
     p = sub.add_parser("db", help="check, back up or restore the session store")
@@ -180,9 +188,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         if row["valid"]:
-            print(clean(f"{row['id']:<24} {row['difficulty']:<13} {row['client']:<20} {row['title']}"))
+            print(
+                clean(f"{row['id']:<24} {row['difficulty']:<13} {row['client']:<20} {row['title']}")
+            )
         else:
-            print(clean(f"INVALID {row['file']}: {len(row['errors'])} error(s); run intake-sim validate"))
+            print(
+                clean(
+                    f"INVALID {row['file']}: {len(row['errors'])} error(s); run intake-sim validate"
+                )
+            )
     return 0
 
 
@@ -228,7 +242,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors = sum(1 for d in all_diags if d.is_error)
     warnings = len(all_diags) - errors
     if args.json:
-        print(json.dumps({"files": report, "errors": errors, "warnings": warnings}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"files": report, "errors": errors, "warnings": warnings},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         _print_diagnostics(all_diags)
         print(f"{len(files)} file(s) checked: {errors} error(s), {warnings} warning(s).")

@@ -82,7 +82,8 @@ def _parse_entry(entry: str) -> tuple[str, list[str]]:
 def _stance_text(practice: Practice, stance: dict[str, str]) -> str:
     rubric = practice.scenario.rubric.model
     return "; ".join(
-        f"{rubric.stance[a].title}: {rubric.stance[a].values[v].title}" for a, v in sorted(stance.items())
+        f"{rubric.stance[a].title}: {rubric.stance[a].values[v].title}"
+        for a, v in sorted(stance.items())
     )
 
 
@@ -133,8 +134,11 @@ def _show_feedback(io: PlainIO, practice: Practice, step: int) -> None:
         io.say("Repair: this response mended the earlier rupture.")
     for theme, active in fb.themes_changed:
         title = rubric.themes[theme].title.lower()
-        io.say(f"The client {'is now' if active else 'is no longer'} {title}." if theme != "trust"
-               else f"Trust is {'now' if active else 'no longer'} part of how the client sees you.")
+        io.say(
+            f"The client {'is now' if active else 'is no longer'} {title}."
+            if theme != "trust"
+            else f"Trust is {'now' if active else 'no longer'} part of how the client sees you."
+        )
     if fb.disclosure:
         io.say(f"The client is opening up: {fb.disclosure}.")
     if fb.basis:
@@ -168,7 +172,9 @@ def print_debrief(io: PlainIO, practice: Practice, summary: Summary) -> None:
     )
     for opp in summary.opportunities:
         if opp.outcome != "engaged" and opp.better:
-            io.say(f"  Decision {opp.step + 1} ({opp.about}): {opp.outcome}. A better response: {opp.better}")
+            io.say(
+                f"  Decision {opp.step + 1} ({opp.about}): {opp.outcome}. A better response: {opp.better}"
+            )
     style = rubric.broaching_styles[summary.broaching_style]
     io.say(f"Broaching style: {style.title}. {style.meaning} ({summary.broaching_reason})")
     touched = [rubric.cfi.domains[d].title for d, intents in summary.cfi_domains.items() if intents]
@@ -225,14 +231,18 @@ def run_plain(
             continue
         if not word.isdigit() or not 1 <= int(word) <= len(options):
             typed = entry.strip()[:40] or "an empty line"
-            io.say(f"'{typed}' is not one of the responses; type a number from 1 to {len(options)} (or help).")
+            io.say(
+                f"'{typed}' is not one of the responses; type a number from 1 to {len(options)} (or help)."
+            )
             continue
         try:
             wanted = dict(current)
             for item in rest:
                 aspect, sep, value = item.partition("=")
                 if not sep:
-                    raise EngineError(f"'{item}' is not a stance setting; write aspect=value, e.g. tone=warm")
+                    raise EngineError(
+                        f"'{item}' is not a stance setting; write aspect=value, e.g. tone=warm"
+                    )
                 wanted[aspect] = value
             option = options[int(word) - 1]
             practice.choose(option, wanted)

@@ -71,7 +71,9 @@ class Practice:
         return cls(store, trainee, row, start(scenario))
 
     @classmethod
-    def resume(cls, store: Store, trainee: Trainee, row: SessionRow, scenario: CompiledScenario) -> Practice:
+    def resume(
+        cls, store: Store, trainee: Trainee, row: SessionRow, scenario: CompiledScenario
+    ) -> Practice:
         """Replay the stored choices; the session opens at the first unanswered decision."""
         choices = store.choices(row.id)
         notice = None
@@ -82,9 +84,7 @@ class Practice:
                 f"{len(choices)} earlier answers are replayed on the current text."
             )
         try:
-            session = replay(
-                scenario, ((f"{c.node_id}.{c.option_id}", c.stance) for c in choices)
-            )
+            session = replay(scenario, ((f"{c.node_id}.{c.option_id}", c.stance) for c in choices))
         except EngineError as exc:
             raise ResumeError(
                 f"The session of '{scenario.id}' begun {row.started_at} cannot be resumed: the "
@@ -110,7 +110,9 @@ class Practice:
     def rewind(self, step: int) -> None:
         """Go back to decision `step` (0-based); later answers are deleted. Practice only."""
         if self.mode != "coach":
-            raise EngineError("rewinding is for practice (coach mode); assessments run straight through")
+            raise EngineError(
+                "rewinding is for practice (coach mode); assessments run straight through"
+            )
         if self.session.done:
             raise EngineError("the session has ended; start a new attempt to try another path")
         new = rewind(self.session, step)

@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import DATA, ROOT
 
 
-def cli(*args: str, stdin: str = "", data_dir: Path | None = None, env: dict[str, str] | None = None):
+def cli(
+    *args: str, stdin: str = "", data_dir: Path | None = None, env: dict[str, str] | None = None
+):
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     if data_dir is not None:
         full_env["INTAKE_SIM_DATA_DIR"] = str(data_dir)
@@ -92,19 +94,41 @@ def test_unwritable_data_dir_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_data_dir_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     d = tmp_path / "my data ü"
-    r = cli("play", "minimal", "--plain", "--scenarios", str(DATA), "--data-dir", str(d), stdin="1\n" * 6)
+    r = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--scenarios",
+        str(DATA),
+        "--data-dir",
+        str(d),
+        stdin="1\n" * 6,
+    )
     assert r.returncode == 0, r.stderr
     assert (d / "intake-sim.sqlite3").exists()
 
 
 def test_plain_play_end_to_end_with_json_summary(tmp_path: Path) -> None:
-    r = cli("play", "shula-nerves", "--plain", "--json", stdin="1 tone=warm eye_contact=steady\n" + "1\n" * 12, data_dir=tmp_path)
+    r = cli(
+        "play",
+        "shula-nerves",
+        "--plain",
+        "--json",
+        stdin="1 tone=warm eye_contact=steady\n" + "1\n" * 12,
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     summary = json.loads(lines[-1])
     assert summary["scenario"] == "shula-nerves"
     assert summary["path"][0] == "opening" and summary["ending"] == "returns"
-    assert set(summary["humility"]) == {"asking", "listening", "addressing_difference", "avoiding_assumptions", "sharing_power"}
+    assert set(summary["humility"]) == {
+        "asking",
+        "listening",
+        "addressing_difference",
+        "avoiding_assumptions",
+        "sharing_power",
+    }
     assert {"offered", "engaged", "missed"} <= set(summary["opportunities"])
     assert summary["broaching_style"] and "overall" in summary and summary["cfi_domains"]
     assert len(summary["themes"]) == 8
@@ -113,13 +137,31 @@ def test_plain_play_end_to_end_with_json_summary(tmp_path: Path) -> None:
 
 
 def test_assessment_mode_holds_feedback(tmp_path: Path) -> None:
-    r = cli("play", "minimal", "--plain", "--scenarios", str(DATA), "--mode", "assessment", stdin="1\n" * 6, data_dir=tmp_path)
+    r = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--scenarios",
+        str(DATA),
+        "--mode",
+        "assessment",
+        stdin="1\n" * 6,
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0
     assert "Read as:" not in r.stdout and "Humility profile" in r.stdout
 
 
 def test_invalid_entries_reprompt_without_losing_the_place(tmp_path: Path) -> None:
-    r = cli("play", "minimal", "--plain", "--scenarios", str(DATA), stdin="7\nabc\n\n1 tone=shouty\n1\n2\n1\n", data_dir=tmp_path)
+    r = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--scenarios",
+        str(DATA),
+        stdin="7\nabc\n\n1 tone=shouty\n1\n2\n1\n",
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0
     assert "'7' is not one of the responses" in r.stdout
     assert "'abc' is not one of the responses" in r.stdout
@@ -129,21 +171,51 @@ def test_invalid_entries_reprompt_without_losing_the_place(tmp_path: Path) -> No
 
 
 def test_input_ending_early_pauses_and_resume_continues(tmp_path: Path) -> None:
-    first = cli("play", "minimal", "--plain", "--json", "--scenarios", str(DATA), stdin="1\n", data_dir=tmp_path)
+    first = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--json",
+        "--scenarios",
+        str(DATA),
+        stdin="1\n",
+        data_dir=tmp_path,
+    )
     assert first.returncode == 0
     paused = json.loads(first.stdout.strip().splitlines()[-1])
     assert paused["status"] == "paused" and paused["decisions"] == 1
-    again = cli("play", "minimal", "--plain", "--json", "--resume", "--scenarios", str(DATA), stdin="2\n1\n", data_dir=tmp_path)
+    again = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--json",
+        "--resume",
+        "--scenarios",
+        str(DATA),
+        stdin="2\n1\n",
+        data_dir=tmp_path,
+    )
     assert again.returncode == 0, again.stderr
     assert "Resuming at decision 2" in again.stdout
     summary = json.loads(again.stdout.strip().splitlines()[-1])
     assert summary["path"][:2] == ["first", "second"] and summary["ending"]
-    none_left = cli("play", "minimal", "--plain", "--resume", "--scenarios", str(DATA), data_dir=tmp_path)
+    none_left = cli(
+        "play", "minimal", "--plain", "--resume", "--scenarios", str(DATA), data_dir=tmp_path
+    )
     assert none_left.returncode == 1 and "no unfinished session" in none_left.stderr
 
 
 def test_rewind_in_plain_mode(tmp_path: Path) -> None:
-    r = cli("play", "minimal", "--plain", "--json", "--scenarios", str(DATA), stdin="3\n3\nrewind 1\n1\n2\n1\n", data_dir=tmp_path)
+    r = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--json",
+        "--scenarios",
+        str(DATA),
+        stdin="3\n3\nrewind 1\n1\n2\n1\n",
+        data_dir=tmp_path,
+    )
     assert r.returncode == 0
     assert "Back at decision 1" in r.stdout
     summary = json.loads(r.stdout.strip().splitlines()[-1])
@@ -155,9 +227,22 @@ def test_resume_after_the_scenario_was_edited_says_so(tmp_path: Path) -> None:
     scen.mkdir()
     src = (DATA / "minimal.yaml").read_text()
     (scen / "m.yaml").write_text(src)
-    cli("play", "minimal", "--plain", "--scenarios", str(scen), stdin="1\n", data_dir=tmp_path / "d")
-    (scen / "m.yaml").write_text(src.replace("version: 1", "version: 2").replace("She shrugs.", "She shrugs again."))
-    r = cli("play", "minimal", "--plain", "--resume", "--scenarios", str(scen), stdin="2\n1\n", data_dir=tmp_path / "d")
+    cli(
+        "play", "minimal", "--plain", "--scenarios", str(scen), stdin="1\n", data_dir=tmp_path / "d"
+    )
+    (scen / "m.yaml").write_text(
+        src.replace("version: 1", "version: 2").replace("She shrugs.", "She shrugs again.")
+    )
+    r = cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--resume",
+        "--scenarios",
+        str(scen),
+        stdin="2\n1\n",
+        data_dir=tmp_path / "d",
+    )
     assert r.returncode == 0
     assert "edited after the session began" in r.stdout and "version 1" in r.stdout
 
@@ -172,9 +257,13 @@ def test_db_check_and_backup(tmp_path: Path) -> None:
 
 def test_schema_is_current() -> None:
     r = cli("schema")
-    assert json.loads(r.stdout) == json.loads((ROOT / "docs" / "schema" / "scenario.schema.json").read_text())
+    assert json.loads(r.stdout) == json.loads(
+        (ROOT / "docs" / "schema" / "scenario.schema.json").read_text()
+    )
     r = cli("schema", "--rubric")
-    assert json.loads(r.stdout) == json.loads((ROOT / "docs" / "schema" / "rubric.schema.json").read_text())
+    assert json.loads(r.stdout) == json.loads(
+        (ROOT / "docs" / "schema" / "rubric.schema.json").read_text()
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,5 +286,13 @@ def test_commands_without_the_tui_never_import_textual(tmp_path: Path, args: lis
         "print('IMPORTED', bad)\n"
     )
     env = {**os.environ, "INTAKE_SIM_DATA_DIR": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-c", code], input="", capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert "IMPORTED []" in r.stdout, r.stdout[-500:] + r.stderr[-500:]

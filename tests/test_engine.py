@@ -161,7 +161,9 @@ def test_stance_is_validated_and_defaults_fill_in(minimal) -> None:
 def test_stance_changes_the_alliance(minimal) -> None:
     neutral, _ = play(minimal, ["first.open"])
     warm, _ = play(minimal, ["first.open"], WARM)
-    cold, _ = play(minimal, ["first.open"], {"tone": "brisk", "eye_contact": "on_screen", "notes": "constant"})
+    cold, _ = play(
+        minimal, ["first.open"], {"tone": "brisk", "eye_contact": "on_screen", "notes": "constant"}
+    )
     assert warm.state["trust"] > neutral.state["trust"] > cold.state["trust"]
 
 
@@ -178,12 +180,16 @@ def test_rewind_and_replay_are_exact(minimal) -> None:
 
 
 def test_nonverbal_weight_scales_stance_only(rubric, minimal_text) -> None:
-    heavy = load_text(minimal_text.replace("state:\n", "nonverbal_weight: 2.0\nstate:\n"), rubric).scenario
+    heavy = load_text(
+        minimal_text.replace("state:\n", "nonverbal_weight: 2.0\nstate:\n"), rubric
+    ).scenario
     assert heavy is not None
     base = load_text(minimal_text, rubric).scenario
     a, _ = play(base, ["first.open"], WARM)
     b, _ = play(heavy, ["first.open"], WARM)
-    assert b.state["trust"] - a.state["trust"] == pytest.approx(2)  # steady eye contact: +2 once more
+    assert b.state["trust"] - a.state["trust"] == pytest.approx(
+        2
+    )  # steady eye contact: +2 once more
     c, _ = play(base, ["first.open"])
     d, _ = play(heavy, ["first.open"])
     assert c.state == d.state  # with a neutral stance the weight changes nothing

@@ -28,11 +28,15 @@ def test_humility_formula_is_the_documented_one(minimal) -> None:
     # assumption debits avoiding_assumptions by 5: 100 * (0 + 3) / (0 + 5 + 6) = 27
     assert profile["avoiding_assumptions"] == 27
     assert profile["asking"] == 50  # no evidence at all
-    assert [(e.step, e.amount, e.source) for e in evidence["avoiding_assumptions"]] == [(0, -5, "assumption")]
+    assert [(e.step, e.amount, e.source) for e in evidence["avoiding_assumptions"]] == [
+        (0, -5, "assumption")
+    ]
 
 
 def test_humble_path_scores_high_and_dismissive_low(minimal) -> None:
-    humble = summarize(run(minimal, ["first.open", "second.broach", "disclose.reflect", "third.plan"], WARM))
+    humble = summarize(
+        run(minimal, ["first.open", "second.broach", "disclose.reflect", "third.plan"], WARM)
+    )
     harsh = summarize(run(minimal, ["first.assume", "second.confront", "third.pills"]))
     assert min(humble.humility.values()) >= 70
     assert max(harsh.humility.values()) <= 50
@@ -62,10 +66,14 @@ def test_every_path_ends_with_one_to_three_salient_themes(minimal) -> None:
 def test_broaching_styles_follow_the_rules(minimal) -> None:
     avoidant = summarize(run(minimal, ["first.closed", "second.power", "third.plan"]))
     assert avoidant.broaching_style == "avoidant"
-    integrated = summarize(run(minimal, ["first.open", "second.broach", "disclose.gated", "third.plan"]))
+    integrated = summarize(
+        run(minimal, ["first.open", "second.broach", "disclose.gated", "third.plan"])
+    )
     assert integrated.broaching_style == "integrated"
     # relationship + context, power acknowledged, every opportunity engaged
-    infusing = summarize(run(minimal, ["first.open", "second.broach", "disclose.reflect", "third.plan"], WARM))
+    infusing = summarize(
+        run(minimal, ["first.open", "second.broach", "disclose.reflect", "third.plan"], WARM)
+    )
     assert infusing.broaching_style == "infusing"
     continuing = summarize(run(minimal, ["first.assume", "second.broach", "third.plan"]))
     assert continuing.broaching_style in ("continuing", "isolating")
@@ -92,9 +100,24 @@ def test_improvements_point_at_turns_with_better_responses(minimal) -> None:
 
 def test_summary_json_has_the_stable_fields(minimal) -> None:
     data = summarize(run(minimal, ["first.open", "second.power", "third.plan"])).to_json()
-    for key in ("scenario", "path", "humility", "themes", "opportunities", "broaching_style", "cfi_domains", "overall"):
+    for key in (
+        "scenario",
+        "path",
+        "humility",
+        "themes",
+        "opportunities",
+        "broaching_style",
+        "cfi_domains",
+        "overall",
+    ):
         assert key in data
-    assert set(data["humility"]) == {"asking", "listening", "addressing_difference", "avoiding_assumptions", "sharing_power"}
+    assert set(data["humility"]) == {
+        "asking",
+        "listening",
+        "addressing_difference",
+        "avoiding_assumptions",
+        "sharing_power",
+    }
     assert len(data["themes"]) == 8 and all("salient" in v for v in data["themes"].values())
     assert {"offered", "engaged", "missed"} <= set(data["opportunities"])
     json.dumps(data)
@@ -102,8 +125,12 @@ def test_summary_json_has_the_stable_fields(minimal) -> None:
 
 def _swap_identities(text: str) -> str:
     def swap(d):
-        d["client"]["identity"], d["therapist"]["identity"] = d["therapist"]["identity"], d["client"]["identity"]
+        d["client"]["identity"], d["therapist"]["identity"] = (
+            d["therapist"]["identity"],
+            d["client"]["identity"],
+        )
         d["client"]["name"] = "Another Person"
+
     return mutate(text, swap)
 
 
@@ -140,7 +167,9 @@ def test_identity_swap_leaves_every_score_unchanged(rubric, minimal_text) -> Non
 def test_identity_swap_on_bundled_scenarios(rubric, scenario_id) -> None:
     from simulator.core.library import bundled_scenarios_dir
 
-    path = next(p for p in bundled_scenarios_dir().glob("*.yaml") if f"id: {scenario_id}\n" in p.read_text())
+    path = next(
+        p for p in bundled_scenarios_dir().glob("*.yaml") if f"id: {scenario_id}\n" in p.read_text()
+    )
     text = path.read_text(encoding="utf-8")
     a = load_text(text, rubric).scenario
     b = load_text(_swap_identities(text), rubric).scenario

@@ -51,17 +51,25 @@ def test_unquoted_no_is_refused_with_a_hint_to_quote(rubric, minimal_text) -> No
 
 
 @pytest.mark.parametrize(
-    ("value", "found"), [("1.10", "number 1.1"), ("2024-01-01", "date 2024-01-01"), ("12", "number 12")]
+    ("value", "found"),
+    [("1.10", "number 1.1"), ("2024-01-01", "date 2024-01-01"), ("12", "number 12")],
 )
 def test_implicit_typing_surprises_are_refused(rubric, minimal_text, value, found) -> None:
-    res = load_text(minimal_text.replace("  presenting_problem: Trouble sleeping.", f"  presenting_problem: {value}"), rubric)
+    res = load_text(
+        minimal_text.replace(
+            "  presenting_problem: Trouble sleeping.", f"  presenting_problem: {value}"
+        ),
+        rubric,
+    )
     [diag] = res.diagnostics
     assert diag.code == "IS103"
     assert found in diag.message
 
 
 def test_out_of_range_and_invalid_values(rubric, minimal_text) -> None:
-    text = minimal_text.replace("  age: 40", "  age: 400").replace("id: minimal", "id: Minimal Scenario")
+    text = minimal_text.replace("  age: 40", "  age: 400").replace(
+        "id: minimal", "id: Minimal Scenario"
+    )
     res = load_text(text, rubric)
     assert sorted(codes_of(res)) == ["IS104", "IS105"]
     by_code = {d.code: d for d in res.diagnostics}
@@ -102,9 +110,51 @@ CASES: list[tuple[str, Any]] = [
     ("IS303", lambda d: _opt(d, 0, 2).update(codes=[])),
     ("IS304", lambda d: _opt(d, 0, 1).pop("feedback")),
     ("IS305", lambda d: d["nodes"][0].pop("opportunity")),
-    ("IS306", lambda d: [d["nodes"][1].pop("broaching"), _opt(d, 1, 0).update(codes=["acknowledge_power", "admit_limits"]), _opt(d, 2, 0).update(codes=["reflection_complex"])]),
-    ("IS307", lambda d: [o.update(codes=[c for c in o["codes"] if c not in ("acknowledge_power", "emphasize_autonomy", "seek_collaboration", "affirm", "broach_relationship")]) for n in d["nodes"] for o in n["options"]]),
-    ("IS308", lambda d: [o.update(next="good") for n in d["nodes"] for o in n["options"] if o.get("next") == "bad"] + [o.update(next=[{"goto": "mixed"}]) for o in d["nodes"][3]["options"] if isinstance(o["next"], list)]),
+    (
+        "IS306",
+        lambda d: [
+            d["nodes"][1].pop("broaching"),
+            _opt(d, 1, 0).update(codes=["acknowledge_power", "admit_limits"]),
+            _opt(d, 2, 0).update(codes=["reflection_complex"]),
+        ],
+    ),
+    (
+        "IS307",
+        lambda d: [
+            o.update(
+                codes=[
+                    c
+                    for c in o["codes"]
+                    if c
+                    not in (
+                        "acknowledge_power",
+                        "emphasize_autonomy",
+                        "seek_collaboration",
+                        "affirm",
+                        "broach_relationship",
+                    )
+                ]
+            )
+            for n in d["nodes"]
+            for o in n["options"]
+        ],
+    ),
+    (
+        "IS308",
+        lambda d: (
+            [
+                o.update(next="good")
+                for n in d["nodes"]
+                for o in n["options"]
+                if o.get("next") == "bad"
+            ]
+            + [
+                o.update(next=[{"goto": "mixed"}])
+                for o in d["nodes"][3]["options"]
+                if isinstance(o["next"], list)
+            ]
+        ),
+    ),
 ]
 
 
@@ -123,7 +173,9 @@ def test_each_meaning_code_is_reported(rubric, minimal_text, code, edit) -> None
 def test_ten_mistakes_in_one_file_are_all_reported_with_lines(rubric, minimal_text) -> None:
     def ten(d: dict[str, Any]) -> None:
         d["start"] = "zero"  # IS211
-        d["nodes"][1]["id"] = "third"  # IS201 (and first's next now dangles? no: 'second' gone) IS202
+        d["nodes"][1]["id"] = (
+            "third"  # IS201 (and first's next now dangles? no: 'second' gone) IS202
+        )
         _opt(d, 0, 2)["codes"] = ["bogus"]  # IS203
         _opt(d, 2, 1)["if"] = "mood > 2"  # IS204
         _opt(d, 2, 2)["if"] = "trust >"  # IS205
@@ -136,7 +188,19 @@ def test_ten_mistakes_in_one_file_are_all_reported_with_lines(rubric, minimal_te
     text = mutate(minimal_text, ten).replace("asked: 99", "asked: 49")
     res = load_text(text, rubric)
     found = set(codes_of(res))
-    expected = {"IS211", "IS201", "IS202", "IS203", "IS204", "IS205", "IS206", "IS209", "IS210", "IS213", "IS302"}
+    expected = {
+        "IS211",
+        "IS201",
+        "IS202",
+        "IS203",
+        "IS204",
+        "IS205",
+        "IS206",
+        "IS209",
+        "IS210",
+        "IS213",
+        "IS302",
+    }
     assert expected <= found, sorted(found)
     lines = text.splitlines()
     for d in res.diagnostics:
@@ -159,7 +223,10 @@ def test_broken_rubric_reports_unknown_dimension(tmp_path: Path) -> None:
 
     text = bundled_rubric_path().read_text(encoding="utf-8")
     bad = tmp_path / "rubric.yaml"
-    bad.write_text(text.replace("humility: {asking: 3}", "humility: {asking: 3, charm: 2}", 1), encoding="utf-8")
+    bad.write_text(
+        text.replace("humility: {asking: 3}", "humility: {asking: 3, charm: 2}", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(LoadError) as info:
         load_rubric(bad)
     assert [d.code for d in info.value.diagnostics] == ["IS105"]

@@ -71,14 +71,14 @@ class CompiledRubric:
         stance: dict[tuple[str, str], StanceEffect] = {}
         for aspect_id, aspect in rubric.stance.items():
             for value_id, value in aspect.values.items():
-                stance[(aspect_id, value_id)] = StanceEffect(dict(value.alliance), dict(value.themes))
+                stance[(aspect_id, value_id)] = StanceEffect(
+                    dict(value.alliance), dict(value.themes)
+                )
         return cls(
             model=rubric,
             initial={v: float(rubric.alliance[v].initial) for v in ALLIANCE_VARS},
             theme_ids=themes,
-            theme_from_state=tuple(
-                tuple(rubric.themes[t].from_state.items()) for t in themes
-            ),
+            theme_from_state=tuple(tuple(rubric.themes[t].from_state.items()) for t in themes),
             theme_on=tuple(rubric.themes[t].rises_at for t in themes),
             theme_off=tuple(rubric.themes[t].falls_below for t in themes),
             stance=stance,

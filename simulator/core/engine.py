@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from simulator.core.compiled import CompiledOption, CompiledScenario
 from simulator.core.models import ALLIANCE_VARS
 
+
 class EngineError(ValueError):
     """A choice that cannot be made here (unknown option, gated option, finished session)."""
 
@@ -231,7 +232,9 @@ def choose(
         rupture = True
         open_rupture = step
         events.append(Rupture(step, round(-alliance_change, 2)))
-    elif open_rupture is not None and option.repairs and alliance_change >= rubric.model.repair.gain:
+    elif (
+        open_rupture is not None and option.repairs and alliance_change >= rubric.model.repair.gain
+    ):
         repair_of = open_rupture
         open_rupture = None
         bonus = rubric.model.repair
@@ -249,8 +252,7 @@ def choose(
     # 3. Themes: decayed pushes plus the state reading, switched with hysteresis.
     tdecay = scoring.theme_decay
     pushes = tuple(
-        p * tdecay + push.get(t, 0.0)
-        for p, t in zip(session.pushes, rubric.theme_ids, strict=True)
+        p * tdecay + push.get(t, 0.0) for p, t in zip(session.pushes, rubric.theme_ids, strict=True)
     )
     levels = theme_levels(scenario, pushes, state)
     active = set(session.active)
@@ -328,5 +330,7 @@ def replay(scenario: CompiledScenario, choices: Iterable[Choice]) -> Session:
 def rewind(session: Session, step: int) -> Session:
     """The session as it was before decision `step` (0-based) was answered."""
     if not 0 <= step <= len(session.turns):
-        raise EngineError(f"cannot rewind to decision {step + 1}: only {len(session.turns)} answered")
+        raise EngineError(
+            f"cannot rewind to decision {step + 1}: only {len(session.turns)} answered"
+        )
     return replay(session.scenario, ((t.option.key, t.stance) for t in session.turns[:step]))

@@ -33,7 +33,8 @@ def to_text(scenario: CompiledScenario) -> str:
         lines.append(f"[{node.id}]{tag} {_short(node.client_line(scenario.initial))}")
         for i, opt in enumerate(node.options, 1):
             targets = " | ".join(
-                b.target if b.when is None else f"{b.target} if {b.when.source}" for b in opt.branches
+                b.target if b.when is None else f"{b.target} if {b.when.source}"
+                for b in opt.branches
             )
             gate = f" (only if {opt.when.source})" if opt.when else ""
             codes = ", ".join(c.label for c in opt.codes if not c.implicit)
@@ -51,7 +52,9 @@ def _mermaid_label(text: str) -> str:
 def to_mermaid(scenario: CompiledScenario) -> str:
     lines = ["flowchart TD"]
     for node in scenario.nodes.values():
-        lines.append(f'  {node.id}["{node.id}: {_mermaid_label(node.client_line(scenario.initial))}"]')
+        lines.append(
+            f'  {node.id}["{node.id}: {_mermaid_label(node.client_line(scenario.initial))}"]'
+        )
     for ending in scenario.endings.values():
         lines.append(f'  {ending.id}(["{ending.outcome}: {_mermaid_label(ending.title)}"])')
     for src, dst, label in _edges(scenario):
@@ -66,7 +69,9 @@ def _dot(text: str) -> str:
 def to_dot(scenario: CompiledScenario) -> str:
     lines = [f"digraph {_dot(scenario.id)} {{", "  rankdir=TB;", "  node [shape=box];"]
     for node in scenario.nodes.values():
-        lines.append(f"  {_dot(node.id)} [label={_dot(node.id + ': ' + node.client_line(scenario.initial))}];")
+        lines.append(
+            f"  {_dot(node.id)} [label={_dot(node.id + ': ' + node.client_line(scenario.initial))}];"
+        )
     for ending in scenario.endings.values():
         lines.append(
             f"  {_dot(ending.id)} [shape=oval, label={_dot(ending.outcome + ': ' + ending.title)}];"

@@ -124,7 +124,10 @@ def load_library(
         if res.scenario is not None and res.scenario.id in seen:
             first = seen[res.scenario.id]
             diag = Diagnostic(
-                res.display, 1, 1, "IS201",
+                res.display,
+                1,
+                1,
+                "IS201",
                 f"scenario id '{res.scenario.id}' is already used by {first.display}",
             )
             final.append(FileResult(res.path, res.display, None, [diag, *res.diagnostics]))

@@ -70,13 +70,12 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[PathT, bool]:
     Returns the path that exists in the data and whether labels were skipped (a union branch).
     """
     path: list[str | int] = []
-    node = data
+    node: Any = data
     skipped = False
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
             path.append(part)
         else:
@@ -94,7 +93,7 @@ def _dotted(path: Sequence[str | int]) -> str:
 def _value_at(data: Any, path: PathT) -> Any:
     node = data
     for p in path:
-        node = node[p]  # type: ignore[index]
+        node = node[p]
     return node
 
 
@@ -143,10 +142,10 @@ def model_diagnostics(doc: YamlDoc, exc: ValidationError) -> list[Diagnostic]:
             p != path and p[: len(path)] == path for p, _, _ in raw if len(p) > len(path)
         ):
             continue
-        key = (path, diag.code)
-        if key in seen:
+        seen_key = (path, diag.code)
+        if seen_key in seen:
             continue
-        seen.add(key)
+        seen.add(seen_key)
         out.append(diag)
     return out
 
@@ -154,7 +153,15 @@ def model_diagnostics(doc: YamlDoc, exc: ValidationError) -> list[Diagnostic]:
 def parse_model(doc: YamlDoc, model: type[M]) -> M:
     if not isinstance(doc.data, dict):
         raise LoadError(
-            [Diagnostic(doc.file, 1, 1, "IS103", f"expected a mapping at the top level, found {_describe(doc.data)}")]
+            [
+                Diagnostic(
+                    doc.file,
+                    1,
+                    1,
+                    "IS103",
+                    f"expected a mapping at the top level, found {_describe(doc.data)}",
+                )
+            ]
         )
     try:
         return model.model_validate(doc.data)

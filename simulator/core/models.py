@@ -20,7 +20,13 @@ Level = Annotated[int, Field(ge=0, le=100)]
 Delta = Annotated[float, Field(ge=-50, le=50)]
 
 ALLIANCE_VARS = ("bond", "goal", "task", "trust")
-DIMENSIONS = ("asking", "listening", "addressing_difference", "avoiding_assumptions", "sharing_power")
+DIMENSIONS = (
+    "asking",
+    "listening",
+    "addressing_difference",
+    "avoiding_assumptions",
+    "sharing_power",
+)
 THEMES = (
     "understood",
     "comfortable",

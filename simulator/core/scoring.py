@@ -191,19 +191,43 @@ def broaching_style(
     n = len(broaches)
     if n == 0:
         if offered == 0:
-            return "not_applicable", "No cultural opportunity came up on this path and none was raised."
-        return "avoidant", f"No broaching response, with {offered - engaged} of {offered} opportunities not engaged."
+            return (
+                "not_applicable",
+                "No cultural opportunity came up on this path and none was raised.",
+            )
+        return (
+            "avoidant",
+            f"No broaching response, with {offered - engaged} of {offered} opportunities not engaged.",
+        )
     if n == 1 and engaged * 2 < offered:
-        return "isolating", f"One broaching response, but only {engaged} of {offered} opportunities engaged."
+        return (
+            "isolating",
+            f"One broaching response, but only {engaged} of {offered} opportunities engaged.",
+        )
     if assumed:
-        return "continuing", "Difference was raised, but an assumption was also made in the session."
+        return (
+            "continuing",
+            "Difference was raised, but an assumption was also made in the session.",
+        )
     if "relationship" not in levels:
-        return "continuing", "Difference was raised only about society, never between the two of you."
+        return (
+            "continuing",
+            "Difference was raised only about society, never between the two of you.",
+        )
     if engaged * 2 < offered:
-        return "continuing", f"Broaching happened, but only {engaged} of {offered} opportunities were engaged."
+        return (
+            "continuing",
+            f"Broaching happened, but only {engaged} of {offered} opportunities were engaged.",
+        )
     if levels == {"relationship", "context"} and power and engaged == offered:
-        return "infusing", "Broaching at both levels, power acknowledged, every opportunity engaged."
-    return "integrated", f"Broaching between you and the client, no assumptions, {engaged} of {offered} opportunities engaged."
+        return (
+            "infusing",
+            "Broaching at both levels, power acknowledged, every opportunity engaged.",
+        )
+    return (
+        "integrated",
+        f"Broaching between you and the client, no assumptions, {engaged} of {offered} opportunities engaged.",
+    )
 
 
 def _better_at(session: Session, turn: Turn) -> str:
@@ -250,7 +274,9 @@ def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, 
                 gaps.append((gap, turn, best))
         for _, turn, best in sorted(gaps, key=lambda g: (-g[0], g[1].step))[: 3 - len(chosen)]:
             chosen.append(
-                Improvement(turn.step, turn.node_id, "A more humble response was available here.", best.say)
+                Improvement(
+                    turn.step, turn.node_id, "A more humble response was available here.", best.say
+                )
             )
     return tuple(sorted(chosen, key=lambda i: i.step))
 

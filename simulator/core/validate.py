@@ -16,7 +16,14 @@ from simulator.core.yamlsafe import YamlDoc
 
 MAX_EFFECT = 25.0
 BROACH_CODES = {"broach_relationship", "broach_context"}
-REQUIRED_STYLES = {"avoidant", "isolating", "continuing", "integrated", "infusing", "not_applicable"}
+REQUIRED_STYLES = {
+    "avoidant",
+    "isolating",
+    "continuing",
+    "integrated",
+    "infusing",
+    "not_applicable",
+}
 
 PathT = tuple[str | int, ...]
 
@@ -135,7 +142,12 @@ def check_scenario(s: Scenario, rubric: Rubric, doc: YamlDoc) -> list[Diagnostic
             for var, amount in opt.effects.items():
                 used_vars.add(var)
                 if var not in known_vars:
-                    r.add("IS204", (*base, "effects", var), f"effect on undeclared state '{var}'", key=True)
+                    r.add(
+                        "IS204",
+                        (*base, "effects", var),
+                        f"effect on undeclared state '{var}'",
+                        key=True,
+                    )
                 if abs(amount) > MAX_EFFECT:
                     r.add(
                         "IS206",
@@ -170,7 +182,11 @@ def check_scenario(s: Scenario, rubric: Rubric, doc: YamlDoc) -> list[Diagnostic
     if start:
         for ni, node in enumerate(s.nodes):
             if node.id not in reached:
-                r.add("IS301", ("nodes", ni, "id"), f"node '{node.id}' cannot be reached from '{s.start}'")
+                r.add(
+                    "IS301",
+                    ("nodes", ni, "id"),
+                    f"node '{node.id}' cannot be reached from '{s.start}'",
+                )
         for ei, ending in enumerate(s.endings):
             if ending.id not in reached:
                 r.add("IS308", ("endings", ei, "id"), f"ending '{ending.id}' is never reached")
@@ -193,18 +209,30 @@ def check_scenario(s: Scenario, rubric: Rubric, doc: YamlDoc) -> list[Diagnostic
 
     # Declaring an alliance variable only sets where this client starts; that is use enough.
     for var in sorted(set(s.state) - used_vars - set(ALLIANCE_VARS)):
-        r.add("IS302", ("state", var), f"state '{var}' is declared but no condition or effect uses it", key=True)
+        r.add(
+            "IS302",
+            ("state", var),
+            f"state '{var}' is declared but no condition or effect uses it",
+            key=True,
+        )
     if not has_opportunity:
         r.add("IS305", ("nodes",), "no node is marked as a cultural opportunity (opportunity:)")
     if not has_broaching:
         r.add("IS306", ("nodes",), "no node is marked as apt for broaching and no option broaches")
     for dim in DIMENSIONS:
         if dim not in credited:
-            r.add("IS307", ("nodes",), f"no option credits '{dim}', so its top score is unreachable")
+            r.add(
+                "IS307", ("nodes",), f"no option credits '{dim}', so its top score is unreachable"
+            )
 
-    for theme in s.debrief.themes:
-        if theme not in THEMES:
-            r.add("IS209", ("debrief", "themes", theme), f"'{theme}' is not one of the eight themes", key=True)
+    for theme_id in s.debrief.themes:
+        if theme_id not in THEMES:
+            r.add(
+                "IS209",
+                ("debrief", "themes", theme_id),
+                f"'{theme_id}' is not one of the eight themes",
+                key=True,
+            )
     for mi, moment in enumerate(s.debrief.moments):
         if moment.theme not in THEMES:
             r.add("IS209", ("debrief", "moments", mi, "theme"), f"'{moment.theme}' is not a theme")
@@ -224,43 +252,92 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
         for missing in sorted(set(want) - have):
             r.add("IS102", (section,), f"{section} must define '{missing}'")
         for extra in sorted(have - set(want)):
-            r.add("IS101", (section, extra), f"'{extra}' is not one of the fixed {section}", key=True)
+            r.add(
+                "IS101", (section, extra), f"'{extra}' is not one of the fixed {section}", key=True
+            )
 
     exact("alliance", set(rubric.alliance), ALLIANCE_VARS)
     exact("dimensions", set(rubric.dimensions), DIMENSIONS)
     exact("themes", set(rubric.themes), THEMES)
     for tid, theme in rubric.themes.items():
         if theme.falls_below >= theme.rises_at:
-            r.add("IS104", ("themes", tid, "falls_below"), "falls_below must be below rises_at (hysteresis)")
+            r.add(
+                "IS104",
+                ("themes", tid, "falls_below"),
+                "falls_below must be below rises_at (hysteresis)",
+            )
         for var in theme.from_state:
             if var not in ALLIANCE_VARS:
-                r.add("IS204", ("themes", tid, "from_state", var), f"'{var}' is not an alliance variable", key=True)
+                r.add(
+                    "IS204",
+                    ("themes", tid, "from_state", var),
+                    f"'{var}' is not an alliance variable",
+                    key=True,
+                )
     for cid, code in rubric.codes.items():
         for dim in code.humility:
             if dim not in DIMENSIONS:
-                r.add("IS105", ("codes", cid, "humility", dim), f"'{dim}' is not a humility dimension", key=True)
+                r.add(
+                    "IS105",
+                    ("codes", cid, "humility", dim),
+                    f"'{dim}' is not a humility dimension",
+                    key=True,
+                )
         for var in code.alliance:
             if var not in ALLIANCE_VARS:
-                r.add("IS204", ("codes", cid, "alliance", var), f"'{var}' is not an alliance variable", key=True)
-        for theme in code.themes:
-            if theme not in THEMES:
-                r.add("IS209", ("codes", cid, "themes", theme), f"'{theme}' is not a theme", key=True)
-    for required in ("cfi_question", MISS_CODE, "broach_relationship", "broach_context", "acknowledge_power", "assumption"):
+                r.add(
+                    "IS204",
+                    ("codes", cid, "alliance", var),
+                    f"'{var}' is not an alliance variable",
+                    key=True,
+                )
+        for pushed in code.themes:
+            if pushed not in THEMES:
+                r.add(
+                    "IS209",
+                    ("codes", cid, "themes", pushed),
+                    f"'{pushed}' is not a theme",
+                    key=True,
+                )
+    for required in (
+        "cfi_question",
+        MISS_CODE,
+        "broach_relationship",
+        "broach_context",
+        "acknowledge_power",
+        "assumption",
+    ):
         if required not in rubric.codes:
             r.add("IS102", ("codes",), f"the engine needs the code '{required}'")
     for aid, aspect in rubric.stance.items():
         if aspect.default not in aspect.values:
-            r.add("IS105", ("stance", aid, "default"), f"default '{aspect.default}' is not one of its values")
+            r.add(
+                "IS105",
+                ("stance", aid, "default"),
+                f"default '{aspect.default}' is not one of its values",
+            )
         for vid, value in aspect.values.items():
             for var in value.alliance:
                 if var not in ALLIANCE_VARS:
-                    r.add("IS204", ("stance", aid, "values", vid, "alliance", var), f"'{var}' is not an alliance variable", key=True)
-            for theme in value.themes:
-                if theme not in THEMES:
-                    r.add("IS209", ("stance", aid, "values", vid, "themes", theme), f"'{theme}' is not a theme", key=True)
+                    r.add(
+                        "IS204",
+                        ("stance", aid, "values", vid, "alliance", var),
+                        f"'{var}' is not an alliance variable",
+                        key=True,
+                    )
+            for pushed in value.themes:
+                if pushed not in THEMES:
+                    r.add(
+                        "IS209",
+                        ("stance", aid, "values", vid, "themes", pushed),
+                        f"'{pushed}' is not a theme",
+                        key=True,
+                    )
     for iid, intent in rubric.cfi.intents.items():
         if intent.domain not in rubric.cfi.domains:
-            r.add("IS105", ("cfi", "intents", iid, "domain"), f"'{intent.domain}' is not a CFI domain")
+            r.add(
+                "IS105", ("cfi", "intents", iid, "domain"), f"'{intent.domain}' is not a CFI domain"
+            )
     lists = (
         ("opportunities", "engage_codes", rubric.opportunities.engage_codes),
         ("opportunities", "harm_codes", rubric.opportunities.harm_codes),
@@ -273,7 +350,12 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
                 r.add("IS203", (section, key, i), f"'{cid}' is not a code in this rubric")
     for dim in rubric.repair.humility:
         if dim not in DIMENSIONS:
-            r.add("IS105", ("repair", "humility", dim), f"'{dim}' is not a humility dimension", key=True)
+            r.add(
+                "IS105",
+                ("repair", "humility", dim),
+                f"'{dim}' is not a humility dimension",
+                key=True,
+            )
     for style in sorted(REQUIRED_STYLES - set(rubric.broaching_styles)):
         r.add("IS102", ("broaching_styles",), f"broaching_styles must define '{style}'")
     return r.items

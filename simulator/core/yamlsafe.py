@@ -75,6 +75,13 @@ _KIND_NAMES: Final = {
 
 _BOM: Final = b"\xef\xbb\xbf"
 _SCAN_FLOW = re.compile(r"""[\[\]{}'"#]""")
+# Byte tables for the pre-scan: bytes.translate runs at memory speed, a regex or a Python loop
+# over every character would cost as much as parsing a small file.
+_NOT_BRACKETS: Final = bytes(c for c in range(256) if c not in b"[]{}")
+_CURLY_TO_SQUARE: Final = bytes.maketrans(b"{}", b"[]")
+_PREFIX_CHARS: Final = bytes(
+    0x20 if c in b" \t-?:" else 0x0A if c in b"\r\n" else 0x78 for c in range(256)
+)
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,9 @@ def load_yaml(
         raise ValueError(f"max_depth must be between 1 and {MAX_SUPPORTED_DEPTH}")
     raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     if len(raw) > max_bytes:
-        raise _error(file, 0, 0, "IS002", _size_message(len(raw), max_bytes))
+        raise _error(file, 1, 1, "IS002", _size_message(len(raw), max_bytes))
     text = _decode(raw, file)
-    _prescan_depth(text, file, max_depth)
+    _prescan_depth(text, raw[len(_BOM) :] if raw.startswith(_BOM) else raw, file, max_depth)
     root = _compose_single(text, file)
     if "&" in text:  # without an anchor there can be no alias, so no expansion to measure
         _check_expanded_size(root, file, max_nodes)
@@ -131,31 +138,31 @@ def load_yaml(
 
 
 def load_yaml_file(path: Path, display: str | None = None, **caps: int) -> YamlDoc:
-    """Read `path` (refusing what cannot be read) and parse it with `load_yaml`."""
+    """Read `path` (IS001 with the OS's reason when it cannot be read), then `load_yaml` it."""
     name = display if display is not None else str(path)
-    max_bytes = caps.get("max_bytes", 1_048_576)
+    raw = _read_capped(path, name, caps.get("max_bytes", 1_048_576))
+    return load_yaml(raw, name, **caps)
+
+
+def _read_capped(path: Path, name: str, max_bytes: int) -> bytes:
+    """The file's bytes, never reading more than max_bytes + 1 of them."""
     try:
         st = path.stat()
         if S_ISDIR(st.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        if not S_ISREG(st.st_mode):  # a FIFO or device could block or never end
+        if not S_ISREG(st.st_mode):  # a FIFO or a device could block or never end
             raise _error(name, 0, 0, "IS001", "cannot read file: not a regular file")
         if st.st_size > max_bytes:
-            raise _error(name, 0, 0, "IS002", _size_message(st.st_size, max_bytes))
+            raise _error(name, 1, 1, "IS002", _size_message(st.st_size, max_bytes))
         with path.open("rb") as handle:
             raw = handle.read(max_bytes + 1)  # the file may have grown since stat()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise _error(name, 0, 0, "IS001", f"cannot read file: {reason}") from None
     if len(raw) > max_bytes:
-        raise _error(
-            name,
-            0,
-            0,
-            "IS002",
-            f"file is more than {_human(max_bytes)}; the limit is {_human(max_bytes)}",
-        )
-    return load_yaml(raw, name, **caps)
+        message = f"file is more than {_human(max_bytes)}; the limit is {_human(max_bytes)}"
+        raise _error(name, 1, 1, "IS002", message)
+    return raw
 
 
 # --- reading and decoding ------------------------------------------------------------------------
@@ -187,7 +194,8 @@ def _decode(raw: bytes, file: str) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _line_col(_normalise_newlines(raw[: exc.start].decode("utf-8")), exc.start)
+        before = _normalise_newlines(raw[: exc.start].decode("utf-8"))
+        line, col = _line_col(before, len(before))
         if 0xD800 <= _surrogate(raw, exc.start) <= 0xDFFF:
             what = "a lone surrogate"
         else:
@@ -230,26 +238,51 @@ def _long_prefix(limit: int) -> re.Pattern[str]:
     return re.compile(rf"^(?:[ \t]|[-?:](?=[ \t])){{{limit + 1}}}", re.MULTILINE)
 
 
-def _prescan_depth(text: str, file: str, max_depth: int) -> None:
-    """Refuse text nested too deeply for libyaml before it ever sees it (linear time)."""
+def _prescan_depth(text: str, body: bytes, file: str, max_depth: int) -> None:
+    """Refuse text nested too deeply for libyaml before it ever sees it (linear time).
+
+    `body` is the file's bytes without BOM; the cheap byte-level tests run on it and the slower
+    character-level scans only run when those tests cannot rule deep nesting out.
+    """
     too_deep = f"too deeply nested (more than {max_depth} levels)"
-    match = _long_prefix(8 * max_depth).search(text)
-    if match is not None:
-        line, col = _line_col(text, match.end() - 1)
-        raise _error(file, line, col, "IS007", too_deep)
-    openers = text.count("[") + text.count("{")
-    if openers <= max_depth:
-        return
-    at = _deep_flow_at(text, max_depth)
+    brackets = body.translate(_CURLY_TO_SQUARE, _NOT_BRACKETS)
+    at = _long_prefix_at(text, body, 8 * max_depth)
+    if at is None and _flow_depth_exceeds(brackets, max_depth):
+        at = _deep_flow_at(text, max_depth)
     if at is not None:
         line, col = _line_col(text, at)
         raise _error(file, line, col, "IS007", too_deep)
-    if openers > _SAFE_FLOW_OPENERS:
-        # The approximate scan can be misled by quote characters in plain text; with this many
-        # brackets around, ask libyaml's (iterative) parser for the exact depth, stopping early.
+    if len(brackets) - brackets.count(b"]") > _SAFE_FLOW_OPENERS:
+        # The scans above can be misled by quotes in plain text or block scalars. With this many
+        # brackets, ask libyaml's iterative parser for the exact depth, stopping early.
         exact = _deep_event_mark(text, max_depth)
         if exact is not None:
             raise _error(file, exact[0], exact[1], "IS007", too_deep)
+
+
+def _long_prefix_at(text: str, body: bytes, limit: int) -> int | None:
+    """Index in `text` where some line's leading blanks and indicators exceed `limit` chars."""
+    flat = body.translate(_PREFIX_CHARS)  # blanks and "-?:" -> " ", line ends -> "\n"
+    run = b" " * (limit + 1)
+    if not flat.startswith(run) and flat.find(b"\n" + run) < 0:
+        return None
+    match = _long_prefix(limit).search(text)  # the exact rule, now that a candidate exists
+    return match.end() - 1 if match is not None else None
+
+
+def _flow_depth_exceeds(brackets: bytes, limit: int) -> bool:
+    """Whether `brackets` (only '[' and ']') might nest deeper than `limit`, counting naively.
+
+    Each replace() pass removes the innermost matched pairs, so after all passes the depth is at
+    most (passes + unmatched '[' left). Passes stop at `limit`, keeping this O(limit * n).
+    """
+    if brackets.count(b"[") <= limit:
+        return False
+    for passes in range(limit + 1):
+        if b"[]" not in brackets:
+            return passes + brackets.count(b"[") > limit
+        brackets = brackets.replace(b"[]", b"")
+    return True
 
 
 def _deep_flow_at(text: str, max_depth: int) -> int | None:
@@ -294,8 +327,10 @@ def _quote_end(text: str, start: int, quote: str) -> int:
                 pos = end + 2
                 continue
             return end + 1
-        backslashes = len(text[pos:end]) - len(text[pos:end].rstrip("\\"))
-        if backslashes % 2 == 0:
+        escapes = end
+        while text[escapes - 1] == "\\":  # stops at the opening quote at the latest
+            escapes -= 1
+        if (end - escapes) % 2 == 0:
             return end + 1
         pos = end + 1
 
@@ -343,7 +378,7 @@ def _compose_single(text: str, file: str) -> Node:
     except RecursionError:  # only the pure-Python composer recurses in Python
         raise _error(file, 1, 1, "IS007", "too deeply nested") from None
     except yaml.reader.ReaderError as exc:
-        line, col = _line_col(text, _char_index(text, exc.position))
+        line, col = _line_col(text, _reader_error_index(text, exc.position))
         raise _error(
             file, line, col, "IS004", f"{exc.reason} (found U+{int(exc.character):04X})"
         ) from None
@@ -360,13 +395,15 @@ def _compose_single(text: str, file: str) -> Node:
 
 def _is_empty(node: Node) -> bool:
     return (
-        isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "" and not (node.style)
+        isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "" and not node.style
     )
 
 
-def _char_index(text: str, byte_offset: int) -> int:
+def _reader_error_index(text: str, position: int) -> int:
+    if _LOADER is yaml.SafeLoader:
+        return position
     # libyaml reports reader errors as offsets into the UTF-8 encoding of the text.
-    return len(text.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "ignore"))
+    return len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
@@ -544,7 +581,7 @@ class _Walker:
                     key_node,
                     key_path,
                     "IS008",
-                    f"duplicate key '{key}' (first defined at line {first})",
+                    f"duplicate key {_shown(key)} (first defined at line {first})",
                 )
                 continue
             key_marks[key_path] = (start.line + 1, start.column + 1)
@@ -564,8 +601,8 @@ class _Walker:
             node,
             path,
             "IS005",
-            f"'{node.value}' is not a valid !!{tag[len(_T) :]} "
-            "value; remove the tag or fix the value",
+            f"{_shown(node.value)} is not a valid !!{tag[len(_T) :]} value; "
+            "remove the tag or fix the value",
         )
         return None
 
@@ -580,13 +617,16 @@ class _Walker:
             )
         elif not _allowed_tag(tag):
             self._bad_tag(key_node, path)
+        elif isinstance(key_node, ScalarNode) and key_node.value == "":
+            self._report(key_node, path, "IS012", "mapping key is empty; keys must be text")
         elif isinstance(key_node, ScalarNode):
             kind = _KIND_NAMES.get(tag, tag)
             self._report(
                 key_node,
                 path,
                 "IS012",
-                f"mapping key '{key_node.value}' is read as {kind}, not text; put it in quotes",
+                f"mapping key {_shown(key_node.value)} is read as {kind}, not text; "
+                "put it in quotes",
             )
         else:
             kind = "a list" if isinstance(key_node, SequenceNode) else "a mapping"
@@ -598,7 +638,7 @@ class _Walker:
             shown = "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
             if tag in (_MERGE, _VALUE) and isinstance(node, ScalarNode) and not node.style:
                 message = (
-                    f"'{node.value}' has a special meaning in YAML ({shown}); "
+                    f"{_shown(node.value)} has a special meaning in YAML ({shown}); "
                     "put it in quotes to use it as text"
                 )
             else:
@@ -625,6 +665,11 @@ class _Walker:
         self.diagnostics.append(
             Diagnostic(self.file, start.line + 1, start.column + 1, code, message, _path_text(path))
         )
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Text quoted for a message, cut short: it may be thousands of characters long."""
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 3]}...'"
 
 
 def _allowed_tag(tag: str) -> bool:
