@@ -289,7 +289,8 @@ def _deep_flow_at(text: str, max_depth: int) -> int | None:
     """Index of the '[' or '{' that opens flow level max_depth + 1, skipping quotes and comments.
 
     Approximate: a quote counts as opening a quoted scalar only after a blank, a line start or a
-    flow/block indicator, which is how real quoted scalars begin.
+    flow/block indicator, which is how real quoted scalars begin. A quote in plain text can fool
+    it into skipping real brackets; `_prescan_depth` backs it with an exact check where it matters.
     """
     depth = 0
     pos = 0
