@@ -121,6 +121,8 @@ def _show_feedback(io: PlainIO, practice: Practice, step: int) -> None:
             io.say(f"    Try: {note.better}")
     if fb.option_feedback:
         io.say(f"About this response: {fb.option_feedback}")
+    if fb.context:
+        io.say(f"In this moment: {fb.context}")
     if fb.humility:
         io.say("Humility: " + ", ".join(f"{_title(d)} {a:+g}" for d, a in fb.humility))
     if fb.moved:

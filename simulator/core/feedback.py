@@ -25,6 +25,7 @@ class TurnFeedback:
     read_as: str
     notes: tuple[CodeNote, ...]
     option_feedback: str | None
+    context: str | None  # why this option moves the client differently here (effects_reason)
     humility: tuple[tuple[str, float], ...]
     moved: tuple[tuple[str, float], ...]
     themes_changed: tuple[tuple[str, bool], ...]
@@ -85,6 +86,7 @@ def turn_feedback(session: Session, step: int) -> TurnFeedback:
         read_as=read_as(turn, session),
         notes=notes,
         option_feedback=turn.option.model.feedback,
+        context=turn.option.model.effects_reason,
         humility=tuple((d, round(a, 1)) for d, a in per_dim.items() if a),
         moved=moved,
         themes_changed=tuple(

@@ -188,16 +188,27 @@ def broaching_style(
     engaged = sum(1 for o in opportunities if o.outcome == "engaged")
     assumed = any(t.option.assumption for t in turns)
     power = any(any(c.code == "acknowledge_power" for c in t.option.codes) for t in turns)
+    over = any(any(c.code == "over_broaching" for c in t.option.codes) for t in turns)
     n = len(broaches)
-    if n == 0:
+    if n == 0 and not over:
         if offered == 0:
             return (
                 "not_applicable",
                 "No cultural opportunity came up on this path and none was raised.",
             )
+        if engaged == offered:
+            return (
+                "avoidant",
+                "Difference was never named, though every cultural opportunity was engaged in other ways.",
+            )
         return (
             "avoidant",
-            f"No broaching response, with {offered - engaged} of {offered} opportunities not engaged.",
+            f"Difference was never named, and {offered - engaged} of {offered} cultural opportunities were not engaged.",
+        )
+    if over:
+        return (
+            "continuing",
+            "Difference was put at the centre after the client had set it aside, so the talk did not follow the client.",
         )
     if n == 1 and engaged * 2 < offered:
         return (
