@@ -4,8 +4,9 @@ Scenario and rubric files travel between institutions, so nothing in them is tru
 is: size cap, UTF-8 decoding, a linear nesting pre-scan (libyaml's C composer recurses once per
 nesting level and crashes the process somewhere past ~10,000 levels; its scanner is quadratic in
 flow depth), composition with libyaml's safe loader, then our own iterative walk from nodes to
-data. The walk allows only the standard scalar/seq/map tags, never constructs anything else, and
-collects every structural problem so that one `LoadError` reports them all.
+data. The walk allows only the standard scalar/seq/map tags, never constructs anything else,
+measures (without performing) alias expansion before expanding any alias, and collects every
+structural problem so that one `LoadError` reports them all.
 """
 
 from __future__ import annotations
@@ -127,8 +128,6 @@ def load_yaml(
     text = _decode(raw, file)
     _prescan_depth(text, raw[len(_BOM) :] if raw.startswith(_BOM) else raw, file, max_depth)
     root = _compose_single(text, file)
-    if "&" in text:  # without an anchor there can be no alias, so no expansion to measure
-        _check_expanded_size(root, file, max_nodes)
     walker = _Walker(file, max_depth, max_nodes, max_scalar_chars)
     data = walker.run(root)
     if walker.diagnostics:
@@ -442,8 +441,8 @@ def _children(node: Node) -> Iterator[Node]:
         yield from node.value
 
 
-def _check_expanded_size(root: Node, file: str, max_nodes: int) -> None:
-    """Refuse a graph whose alias expansion exceeds max_nodes (or never ends), without expanding.
+def _expansion_problem(root: Node, file: str, max_nodes: int) -> Diagnostic | None:
+    """IS006 if aliases expand the graph past max_nodes (or forever); found without expanding.
 
     An alias is the very node object it names, so sizes memoised per node id make this linear in
     the composed graph. A node met again while it is still open is its own ancestor: a cycle.
@@ -458,7 +457,7 @@ def _check_expanded_size(root: Node, file: str, max_nodes: int) -> None:
             open_ids.discard(nid)
             total = 1 + sum(sizes[id(child)] for child in _children(node))
             if total > max_nodes:
-                raise _alias_error(
+                return _alias_diagnostic(
                     file,
                     node,
                     f"this value expands to more than {max_nodes:,} "
@@ -468,7 +467,7 @@ def _check_expanded_size(root: Node, file: str, max_nodes: int) -> None:
         elif nid in sizes:
             continue
         elif nid in open_ids:
-            raise _alias_error(
+            return _alias_diagnostic(
                 file,
                 node,
                 "an alias refers to a value that contains it, so it would expand forever",
@@ -479,10 +478,12 @@ def _check_expanded_size(root: Node, file: str, max_nodes: int) -> None:
             open_ids.add(nid)
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node))
+    return None
 
 
-def _alias_error(file: str, node: Node, message: str) -> LoadError:
-    return _error(file, node.start_mark.line + 1, node.start_mark.column + 1, "IS006", message)
+def _alias_diagnostic(file: str, node: Node, message: str) -> Diagnostic:
+    start = node.start_mark
+    return Diagnostic(file, start.line + 1, start.column + 1, "IS006", message)
 
 
 # --- nodes to data -------------------------------------------------------------------------------
@@ -506,6 +507,8 @@ class _Walker:
         self.value_marks: dict[PathKey, Mark] = {}
         self.key_marks: dict[PathKey, Mark] = {}
         self.diagnostics: list[Diagnostic] = []
+        self._collections_seen: set[int] = set()
+        self._expansion_checked = False
 
     def run(self, root: Node) -> Any:
         holder: list[Any] = [None]
@@ -514,13 +517,11 @@ class _Walker:
         marks = self.value_marks
         max_depth, max_chars = self.max_depth, self.max_chars
         ctors = _SCALAR_CTORS
-        count = 0
         while stack:
             node, path, level, parent, slot = stack.pop()
             start = node.start_mark
             marks[path] = (start.line + 1, start.column + 1)
-            count += 1
-            if count > self.max_nodes:
+            if len(marks) > self.max_nodes:  # one mark per value reached
                 self._report(
                     node,
                     path,
@@ -543,6 +544,8 @@ class _Walker:
                 self._report(
                     node, path, "IS007", f"too deeply nested (more than {max_depth} levels)"
                 )
+            elif not self._alias_guard(node, root):
+                break
             elif isinstance(node, MappingNode) and tag == _MAP:
                 out: dict[str, Any] = {}
                 parent[slot] = out
@@ -552,10 +555,28 @@ class _Walker:
                 seq: list[Any] = [None] * len(items)
                 parent[slot] = seq
                 level += 1
-                stack.extend((item, (*path, i), level, seq, i) for i, item in enumerate(items))
+                stack += [(item, (*path, i), level, seq, i) for i, item in enumerate(items)]
             else:
                 self._bad_tag(node, path)
         return holder[0]
+
+    def _alias_guard(self, collection: Node, root: Node) -> bool:
+        """False (IS006 reported) when reaching `collection` reveals a runaway alias expansion.
+
+        Only an alias leads to a collection already met; the first time that happens, and before
+        anything is expanded, the whole graph's expanded size is measured once.
+        """
+        if self._expansion_checked:
+            return True
+        key = id(collection)
+        if key not in self._collections_seen:
+            self._collections_seen.add(key)
+            return True
+        self._expansion_checked = True
+        problem = _expansion_problem(root, self.file, self.max_nodes)
+        if problem is not None:
+            self.diagnostics.append(problem)
+        return problem is None
 
     def _mapping(
         self,
