@@ -135,12 +135,8 @@ def _show_feedback(io: PlainIO, practice: Practice, step: int) -> None:
     if fb.repaired:
         io.say("Repair: this response mended the earlier rupture.")
     for theme, active in fb.themes_changed:
-        title = rubric.themes[theme].title.lower()
-        io.say(
-            f"The client {'is now' if active else 'is no longer'} {title}."
-            if theme != "trust"
-            else f"Trust is {'now' if active else 'no longer'} part of how the client sees you."
-        )
+        title = rubric.themes[theme].title
+        io.say(f"{'Rising' if active else 'Fading'} in the client: {title.lower()}.")
     if fb.disclosure:
         io.say(f"The client is opening up: {fb.disclosure}.")
     if fb.basis:

@@ -71,10 +71,11 @@ def turn_feedback(session: Session, step: int) -> TurnFeedback:
         for v in ALLIANCE_VARS
         if abs(turn.after[v] - turn.before[v]) >= 0.05
     )
+    # The option's own citations first; a code's citation only where the option has none of its own.
     basis = list(turn.option.model.basis)
     for ref in turn.option.codes:
         for cite in rubric.codes[ref.code].basis:
-            if cite not in basis:
+            if all(cite.cite != b.cite for b in basis):
                 basis.append(cite)
     opp = None
     if turn.opportunity is not None:
