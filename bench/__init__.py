@@ -1,0 +1,1 @@
+"""Benchmarks for the scenario pipeline and the engine; run them with `python bench/run.py`."""

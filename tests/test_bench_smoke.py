@@ -1,0 +1,91 @@
+"""The benchmark runner works end to end in --quick mode.
+
+Only that figures are produced and that the generated scenarios validate: no wall-clock or ratio
+assertions, since the machines that run the tests are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module")
+def quick_json() -> dict[str, Any]:
+    proc = _run("bench/run.py", "--quick", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_every_benchmark_reports(quick_json: dict[str, Any]) -> None:
+    assert quick_json["quick"] is True
+    assert set(quick_json["benchmarks"]) == {"validate", "engine"}
+    summary = quick_json["summary"]
+    assert summary["checks_ok"] is True, summary["problems"]
+    assert summary["goals"] == 3
+    for bench in quick_json["benchmarks"].values():
+        assert bench["ok"] is True, bench["problems"]
+        for goal in bench["goals"]:
+            assert _positive(goal["value"]) and _positive(goal["target"])
+            assert goal["op"] in ("<=", ">=") and isinstance(goal["passed"], bool)
+
+
+def test_validate_figures(quick_json: dict[str, Any]) -> None:
+    fig = quick_json["benchmarks"]["validate"]["figures"]
+    assert fig["files"] == 10
+    # The generated scenarios are valid against the real rubric: no errors (and no warnings).
+    assert fig["valid_files"] == fig["files"]
+    assert fig["errors"] == 0
+    assert fig["warnings"] == 0
+    per_file = fig["per_file"]
+    assert per_file["nodes"] == 50 and per_file["options"] == 150
+    assert per_file["themes"] == 8 and per_file["cfi_codes"] > 0 and per_file["conditions"] > 0
+    for key in ("pipeline_seconds", "bare_seconds", "ratio", "ratio_per_file_best", "bytes"):
+        assert _positive(fig[key]), key
+
+
+def test_engine_figures(quick_json: dict[str, Any]) -> None:
+    fig = quick_json["benchmarks"]["engine"]["figures"]
+    assert fig["choices"] >= 2_000
+    assert fig["replays_identical"] == fig["sessions"] > 0
+    for key in (
+        "engine_choices_per_s",
+        "engine_scoring_choices_per_s",
+        "baseline_lookups_per_s",
+        "engine_lookups_per_choice",
+    ):
+        assert _positive(fig[key]), key
+
+
+def test_text_output_and_only() -> None:
+    proc = _run("-m", "bench.run", "--quick", "--only", "validate", "--files", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("validate: "))
+    assert "2 files" in head and "ratio" in head and "goal <= 1.5" in head
+    assert any("0 errors" in line for line in lines)
+    assert not any(line.startswith("engine") for line in lines)
+    assert lines[-1].startswith("summary: ")
