@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from simulator.core.conditions import Condition, parse_condition
 from simulator.core.models import (
@@ -44,6 +45,7 @@ class CodeRef:
 class StanceEffect:
     alliance: Mapping[str, float]
     themes: Mapping[str, float]
+    theme_vec: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class CompiledRubric:
     model: Rubric
     initial: Mapping[str, float]
     theme_ids: tuple[str, ...]
-    theme_from_state: tuple[tuple[tuple[str, float], ...], ...]
+    theme_terms: tuple[tuple[tuple[str, float], ...], ...]  # per theme: (variable, weight / 10)
     theme_on: tuple[float, ...]
     theme_off: tuple[float, ...]
     stance: Mapping[tuple[str, str], StanceEffect]
@@ -60,6 +62,14 @@ class CompiledRubric:
     harm_codes: frozenset[str]
     repair_codes: frozenset[str]
     rupture_codes: frozenset[str]
+    # The engine reads these every turn; plain attributes are cheaper than walking the model.
+    alliance_decay: float
+    theme_decay: float
+    rupture_drop: float
+    repair_gain: float
+    _stance_memo: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def version(self) -> str:
@@ -78,7 +88,9 @@ class CompiledRubric:
             model=rubric,
             initial={v: float(rubric.alliance[v].initial) for v in ALLIANCE_VARS},
             theme_ids=themes,
-            theme_from_state=tuple(tuple(rubric.themes[t].from_state.items()) for t in themes),
+            theme_terms=tuple(
+                tuple((v, w / 10.0) for v, w in rubric.themes[t].from_state.items()) for t in themes
+            ),
             theme_on=tuple(rubric.themes[t].rises_at for t in themes),
             theme_off=tuple(rubric.themes[t].falls_below for t in themes),
             stance=stance,
@@ -87,6 +99,10 @@ class CompiledRubric:
             harm_codes=frozenset(rubric.opportunities.harm_codes),
             repair_codes=frozenset(rubric.repair.codes),
             rupture_codes=frozenset(rubric.rupture.codes),
+            alliance_decay=rubric.scoring.alliance_decay,
+            theme_decay=rubric.scoring.theme_decay,
+            rupture_drop=rubric.rupture.drop,
+            repair_gain=rubric.repair.gain,
         )
 
 
@@ -117,6 +133,9 @@ class CompiledOption:
     ruptures: bool
     branches: tuple[Branch, ...]
     value: float  # net humility credit, to suggest a better response
+    labels: tuple[str, ...]  # the code labels, as the author wrote them
+    touched: tuple[str, ...]  # the state variables this option can move (clamped after a turn)
+    theme_vec: tuple[float, ...]  # theme pushes in the rubric's theme order
 
     @property
     def say(self) -> str:
@@ -139,7 +158,9 @@ class CompiledNode:
     def available(self, state: Mapping[str, float]) -> tuple[CompiledOption, ...]:
         return tuple(o for o in self.options if o.when is None or o.when(state))
 
-    def best_option(self) -> CompiledOption:
+    @cached_property
+    def best(self) -> CompiledOption:
+        """The option with the most net humility credit (the first of equals)."""
         return max(self.options, key=lambda o: (o.value, -o.index))
 
 
@@ -153,11 +174,33 @@ class CompiledScenario:
     endings: Mapping[str, Ending]
     options: Mapping[str, CompiledOption]
     initial: Mapping[str, float]
-    extras: Mapping[str, object] = field(default_factory=dict)
+    _stance_memo: dict[tuple[tuple[str, str], ...], StanceEffect] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def id(self) -> str:
         return self.model.id
+
+    def stance_effect(self, stance: tuple[tuple[str, str], ...]) -> StanceEffect:
+        """The summed effect of a whole stance, scaled by this client's non-verbal weight.
+
+        Memoised: a session uses a handful of stances, and replay asks for them thousands of times.
+        """
+        effect = self._stance_memo.get(stance)
+        if effect is None:
+            weight = self.model.nonverbal_weight
+            alliance: dict[str, float] = {}
+            pushes = [0.0] * len(self.rubric.theme_ids)
+            for aspect_value in stance:
+                part = self.rubric.stance[aspect_value]
+                for var, amount in part.alliance.items():
+                    alliance[var] = alliance.get(var, 0.0) + amount * weight
+                for theme, amount in part.themes.items():
+                    pushes[self.rubric.theme_ids.index(theme)] += amount * weight
+            effect = StanceEffect(alliance, {}, tuple(pushes))
+            self._stance_memo[stance] = effect
+        return effect
 
     @property
     def version(self) -> str:
@@ -235,6 +278,9 @@ def compile_option(
         ruptures=option.rupture or bool(codes_present & rubric.rupture_codes),
         branches=branches,
         value=sum(a for _, a, _ in humility),
+        labels=tuple(ref.label for ref in refs),
+        touched=tuple(dict.fromkeys([*ALLIANCE_VARS, *deltas])),
+        theme_vec=tuple(themes.get(t, 0.0) for t in rubric.theme_ids),
     )
 
 

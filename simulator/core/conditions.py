@@ -14,6 +14,7 @@ state mapping, so evaluating one is a few dictionary lookups.
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -138,7 +139,9 @@ class _Parser:
         return lambda s: s.get(tok, 0.0)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_condition(text: str) -> Condition:
+    """Parse once per distinct text; conditions are immutable, so sharing them is safe."""
     parser = _Parser(_tokenize(text))
     test = parser.parse()
     return Condition(text, frozenset(parser.names), test)

@@ -23,52 +23,53 @@ class EngineError(ValueError):
 
 
 # ---------------------------------------------------------------- events
+# Records are slotted but not frozen: frozen dataclasses set every field through
+# object.__setattr__, which tripled the cost of a choice. Nothing mutates them after creation.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
     step: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Scored(Event):
     option_key: str
     codes: tuple[str, ...]
     humility: tuple[tuple[str, float, str], ...]
-    moved: tuple[tuple[str, float], ...]  # state variable, change this turn (after decay)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ThemeChanged(Event):
     theme: str
     active: bool
     level: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rupture(Event):
     drop: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Repair(Event):
     rupture_step: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Opportunity(Event):
     node_id: str
     about: str
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Disclosure(Event):
     node_id: str
     about: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ended(Event):
     ending_id: str
 
@@ -79,7 +80,7 @@ class Ended(Event):
 Stance = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Turn:
     step: int
     node_id: str
@@ -88,7 +89,7 @@ class Turn:
     before: Mapping[str, float]
     after: Mapping[str, float]
     humility: tuple[tuple[str, float, str], ...]
-    theme_push: Mapping[str, float]
+    theme_push: tuple[float, ...]  # this turn's pushes, in the rubric's theme order
     levels: tuple[float, ...]
     opportunity: str | None
     rupture: bool
@@ -96,7 +97,7 @@ class Turn:
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Session:
     scenario: CompiledScenario
     node_id: str | None
@@ -134,12 +135,13 @@ class Session:
         return theme_levels(self.scenario, self.pushes, self.state)
 
 
-def default_stance(scenario: CompiledScenario) -> Stance:
-    return tuple(sorted(scenario.rubric.stance_defaults.items()))
-
-
 def normalise_stance(scenario: CompiledScenario, stance: Mapping[str, str] | None) -> Stance:
     """Fill unspecified aspects with the rubric's defaults; refuse unknown aspects or values."""
+    memo = scenario.rubric._stance_memo
+    key = tuple(stance.items()) if stance else ()
+    found = memo.get(key)
+    if found is not None:
+        return found
     merged = dict(scenario.rubric.stance_defaults)
     for aspect, value in (stance or {}).items():
         if aspect not in merged:
@@ -149,32 +151,34 @@ def normalise_stance(scenario: CompiledScenario, stance: Mapping[str, str] | Non
             values = sorted(v for a, v in scenario.rubric.stance if a == aspect)
             raise EngineError(f"unknown {aspect} '{value}' (choose one of: {', '.join(values)})")
         merged[aspect] = value
-    return tuple(sorted(merged.items()))
+    result = tuple(sorted(merged.items()))
+    memo[key] = result
+    return result
 
 
 def theme_levels(
     scenario: CompiledScenario, pushes: tuple[float, ...], state: Mapping[str, float]
 ) -> tuple[float, ...]:
-    rubric = scenario.rubric
-    return tuple(
-        push + sum(w * (state[var] - 50.0) / 10.0 for var, w in weights)
-        for push, weights in zip(pushes, rubric.theme_from_state, strict=True)
-    )
+    """level = pushes + sum(weight * (var - 50) / 10) for the theme's state weights."""
+    out = []
+    for push, terms in zip(pushes, scenario.rubric.theme_terms, strict=True):
+        for var, w10 in terms:
+            push += w10 * (state[var] - 50.0)
+        out.append(push)
+    return tuple(out)
 
 
 def start(scenario: CompiledScenario) -> Session:
-    state = dict(scenario.initial)
     start_node = scenario.model.start
-    session = Session(
+    return Session(
         scenario=scenario,
         node_id=start_node,
         ending_id=None,
-        state=state,
-        pushes=tuple(0.0 for _ in scenario.rubric.theme_ids),
+        state=dict(scenario.initial),
+        pushes=(0.0,) * len(scenario.rubric.theme_ids),
         active=frozenset(),
         visited=(start_node,),
     )
-    return session
 
 
 def _resolve_next(option: CompiledOption, state: Mapping[str, float]) -> str:
@@ -199,50 +203,43 @@ def choose(
     if option.when is not None and not option.when(before):
         raise EngineError(f"'{option_key}' is not open to the trainee at this point")
     stance_t = stance if isinstance(stance, tuple) else normalise_stance(scenario, stance)
+    effect = scenario.stance_effect(stance_t)
     step = len(session.turns)
-    weight = scenario.model.nonverbal_weight
-    scoring = rubric.model.scoring
+    model = rubric.model
 
     # 1. State: decay the alliance toward where this client started, then apply this turn.
     state = dict(before)
     initial = scenario.initial
-    decay = scoring.alliance_decay
+    decay = rubric.alliance_decay
     for var in ALLIANCE_VARS:
         state[var] += (initial[var] - state[var]) * decay
-    deltas = dict(option.deltas)
-    push = dict(option.themes)
-    for aspect_value in stance_t:
-        effect = rubric.stance[aspect_value]
-        for var, amount in effect.alliance.items():
-            deltas[var] = deltas.get(var, 0.0) + amount * weight
-        for theme, amount in effect.themes.items():
-            push[theme] = push.get(theme, 0.0) + amount * weight
-
-    humility = option.humility
-    events: list[Event] = []
+    for var, amount in option.deltas.items():
+        state[var] = state.get(var, 0.0) + amount
+    for var, amount in effect.alliance.items():
+        state[var] += amount
 
     # 2. Rupture and repair, judged on the turn's total change in the four alliance variables.
-    for var, amount in deltas.items():
-        state[var] = state.get(var, 0.0) + amount
-    alliance_change = sum(state[v] - before[v] for v in ALLIANCE_VARS)
+    change = 0.0
+    for var in ALLIANCE_VARS:
+        change += state[var] - before[var]
+    humility = option.humility
+    events: list[Event] = [Scored(step, option.key, option.labels, humility)]
     open_rupture = session.open_rupture
     rupture = False
     repair_of: int | None = None
-    if open_rupture is None and (option.ruptures or alliance_change <= -rubric.model.rupture.drop):
+    if open_rupture is None and (option.ruptures or change <= -rubric.rupture_drop):
         rupture = True
         open_rupture = step
-        events.append(Rupture(step, round(-alliance_change, 2)))
-    elif (
-        open_rupture is not None and option.repairs and alliance_change >= rubric.model.repair.gain
-    ):
+        events.append(Rupture(step, -change))
+    elif open_rupture is not None and option.repairs and change >= rubric.repair_gain:
         repair_of = open_rupture
         open_rupture = None
-        bonus = rubric.model.repair
-        for var, amount in bonus.alliance.items():
+        for var, amount in model.repair.alliance.items():
             state[var] = state.get(var, 0.0) + amount
-        humility = humility + tuple((d, a, "repair") for d, a in bonus.humility.items())
+        humility = humility + tuple((d, a, "repair") for d, a in model.repair.humility.items())
+        events[0] = Scored(step, option.key, option.labels, humility)
         events.append(Repair(step, repair_of))
-    for var in state:
+    for var in option.touched:
         value = state[var]
         if value < 0.0:
             state[var] = 0.0
@@ -250,30 +247,29 @@ def choose(
             state[var] = 100.0
 
     # 3. Themes: decayed pushes plus the state reading, switched with hysteresis.
-    tdecay = scoring.theme_decay
-    pushes = tuple(
-        p * tdecay + push.get(t, 0.0) for p, t in zip(session.pushes, rubric.theme_ids, strict=True)
-    )
+    tdecay = rubric.theme_decay
+    push = tuple([a + b for a, b in zip(option.theme_vec, effect.theme_vec, strict=True)])
+    pushes = tuple([p * tdecay + q for p, q in zip(session.pushes, push, strict=True)])
     levels = theme_levels(scenario, pushes, state)
-    active = set(session.active)
+    active = session.active
+    changed = False
     for i, theme in enumerate(rubric.theme_ids):
         level = levels[i]
         if theme in active:
             if level < rubric.theme_off[i]:
-                active.discard(theme)
-                events.append(ThemeChanged(step, theme, False, round(level, 2)))
+                changed = True
+                events.append(ThemeChanged(step, theme, False, level))
         elif level >= rubric.theme_on[i]:
-            active.add(theme)
-            events.append(ThemeChanged(step, theme, True, round(level, 2)))
+            changed = True
+            events.append(ThemeChanged(step, theme, True, level))
+    if changed:
+        flips = {e.theme: e.active for e in events if isinstance(e, ThemeChanged)}
+        active = frozenset(
+            [t for t in active if flips.get(t, True)] + [t for t, on in flips.items() if on]
+        )
 
     if option.opportunity is not None:
-        about = node.model.opportunity or ""
-        events.append(Opportunity(step, node.id, about, option.opportunity))
-    moved = tuple((v, round(state[v] - before.get(v, 0.0), 2)) for v in state)
-    events.insert(
-        0,
-        Scored(step, option.key, tuple(c.label for c in option.codes), humility, moved),
-    )
+        events.append(Opportunity(step, node.id, node.model.opportunity or "", option.opportunity))
 
     # 4. Where next.
     target = _resolve_next(option, state)
@@ -284,35 +280,35 @@ def choose(
         events.append(Ended(step, target))
     else:
         node_id = target
-        reached = scenario.nodes[target].model
-        if reached.disclosure is not None:
-            events.append(Disclosure(step, target, reached.disclosure))
+        disclosure = scenario.nodes[target].model.disclosure
+        if disclosure is not None:
+            events.append(Disclosure(step, target, disclosure))
 
     turn = Turn(
-        step=step,
-        node_id=node.id,
-        option=option,
-        stance=stance_t,
-        before=before,
-        after=state,
-        humility=humility,
-        theme_push=push,
-        levels=levels,
-        opportunity=option.opportunity,
-        rupture=rupture,
-        repair_of=repair_of,
-        events=tuple(events),
+        step,
+        node.id,
+        option,
+        stance_t,
+        before,
+        state,
+        humility,
+        push,
+        levels,
+        option.opportunity,
+        rupture,
+        repair_of,
+        tuple(events),
     )
     new = Session(
-        scenario=scenario,
-        node_id=node_id,
-        ending_id=ending_id,
-        state=state,
-        pushes=pushes,
-        active=frozenset(active),
-        turns=(*session.turns, turn),
-        open_rupture=open_rupture,
-        visited=(*session.visited, target),
+        scenario,
+        node_id,
+        ending_id,
+        state,
+        pushes,
+        active,
+        (*session.turns, turn),
+        open_rupture,
+        (*session.visited, target),
     )
     return new, events
 

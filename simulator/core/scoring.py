@@ -6,14 +6,13 @@ Every figure points back at the turns that produced it. See docs/rubric.md for t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator.core.engine import Session, Turn
 from simulator.core.models import ALLIANCE_VARS, DIMENSIONS
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     step: int
     amount: float
     source: str
@@ -136,14 +135,19 @@ def humility_profile(
 ) -> tuple[dict[str, int], dict[str, tuple[Evidence, ...]]]:
     """Score = 100 * (credits + prior) / (credits + debits + 2 * prior); 50 with no evidence."""
     evidence: dict[str, list[Evidence]] = {d: [] for d in DIMENSIONS}
+    credit = dict.fromkeys(DIMENSIONS, 0.0)
+    debit = dict.fromkeys(DIMENSIONS, 0.0)
     for turn in turns:
+        step = turn.step
         for dim, amount, source in turn.humility:
-            evidence[dim].append(Evidence(turn.step, amount, source))
-    profile: dict[str, int] = {}
-    for dim, items in evidence.items():
-        credit = sum(e.amount for e in items if e.amount > 0)
-        debit = -sum(e.amount for e in items if e.amount < 0)
-        profile[dim] = round(100 * (credit + prior) / (credit + debit + 2 * prior))
+            evidence[dim].append(Evidence(step, amount, source))
+            if amount > 0:
+                credit[dim] += amount
+            else:
+                debit[dim] -= amount
+    profile = {
+        d: round(100 * (credit[d] + prior) / (credit[d] + debit[d] + 2 * prior)) for d in DIMENSIONS
+    }
     return profile, {d: tuple(v) for d, v in evidence.items()}
 
 
@@ -160,17 +164,27 @@ def read_themes(session: Session) -> tuple[dict[str, ThemeReading], tuple[str, .
         best = max(range(len(ids)), key=lambda i: levels[i])
         ranked = [ids[best]] if levels[best] > 0 else []
     salient = tuple(ranked[:max_salient])
+    # Column-wise over the turns (zip does the transposing in C): each theme's peak turn and
+    # the (up to three) turns that pushed it hardest.
+    turns = session.turns
+    level_cols = list(zip(*(t.levels for t in turns), strict=True)) if turns else []
+    push_cols = list(zip(*(t.theme_push for t in turns), strict=True)) if turns else []
     readings: dict[str, ThemeReading] = {}
     for i, theme in enumerate(ids):
-        pushes = [(t.theme_push.get(theme, 0.0), t.step) for t in session.turns]
-        moments = tuple(s for p, s in sorted(pushes, key=lambda x: (-x[0], x[1]))[:3] if p > 0)
-        peak = max(session.turns, key=lambda t: t.levels[i], default=None)
+        peak_step: int | None = None
+        moments: tuple[int, ...] = ()
+        if turns:
+            col = level_cols[i]
+            peak_step = turns[max(range(len(col)), key=col.__getitem__)].step
+            pushes = push_cols[i]
+            top = sorted((-p, k) for k, p in enumerate(pushes) if p > 0)[:3]
+            moments = tuple(turns[k].step for _, k in top)
         readings[theme] = ThemeReading(
             theme=theme,
             level=levels[i],
             active=theme in session.active,
             salient=theme in salient,
-            peak_step=peak.step if peak is not None else None,
+            peak_step=peak_step,
             moments=moments,
         )
     return readings, salient
@@ -242,7 +256,7 @@ def broaching_style(
 
 
 def _better_at(session: Session, turn: Turn) -> str:
-    best = session.scenario.nodes[turn.node_id].best_option()
+    best = session.scenario.nodes[turn.node_id].best
     return best.say if best.key != turn.option.key else ""
 
 
@@ -250,6 +264,9 @@ def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, 
     rubric = session.scenario.rubric.model
     candidates: list[tuple[float, Improvement]] = []
     for turn in session.turns:
+        flagged = turn.opportunity in ("missed", "harmed") or turn.step in unrepaired
+        if not (flagged or turn.option.negative):
+            continue
         debit = -sum(a for _, a, _ in turn.humility if a < 0)
         drop = max(0.0, sum(turn.before[v] - turn.after[v] for v in ALLIANCE_VARS) / 4)
         better = _better_at(session, turn)
@@ -279,7 +296,7 @@ def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, 
         taken = {i.step for i in chosen}
         gaps = []
         for turn in session.turns:
-            best = session.scenario.nodes[turn.node_id].best_option()
+            best = session.scenario.nodes[turn.node_id].best
             gap = best.value - turn.option.value
             if gap > 0 and turn.step not in taken:
                 gaps.append((gap, turn, best))
