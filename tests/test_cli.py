@@ -30,6 +30,25 @@ def cli(
     )
 
 
+def play_minimal(*extra: str, stdin: str, data_dir: Path):
+    """`intake-sim play minimal --plain --json` on the test scenario, with extra flags."""
+    return cli(
+        "play",
+        "minimal",
+        "--plain",
+        "--json",
+        "--scenarios",
+        str(DATA),
+        *extra,
+        stdin=stdin,
+        data_dir=data_dir,
+    )
+
+
+def last_json(result) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_list_json_shows_the_bundled_library() -> None:
     r = cli("list", "--json")
     assert r.returncode == 0, r.stderr
@@ -171,33 +190,14 @@ def test_invalid_entries_reprompt_without_losing_the_place(tmp_path: Path) -> No
 
 
 def test_input_ending_early_pauses_and_resume_continues(tmp_path: Path) -> None:
-    first = cli(
-        "play",
-        "minimal",
-        "--plain",
-        "--json",
-        "--scenarios",
-        str(DATA),
-        stdin="1\n",
-        data_dir=tmp_path,
-    )
+    first = play_minimal(stdin="1\n", data_dir=tmp_path)
     assert first.returncode == 0
-    paused = json.loads(first.stdout.strip().splitlines()[-1])
+    paused = last_json(first)
     assert paused["status"] == "paused" and paused["decisions"] == 1
-    again = cli(
-        "play",
-        "minimal",
-        "--plain",
-        "--json",
-        "--resume",
-        "--scenarios",
-        str(DATA),
-        stdin="2\n1\n",
-        data_dir=tmp_path,
-    )
+    again = play_minimal("--resume", stdin="2\n1\n", data_dir=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Resuming at decision 2" in again.stdout
-    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    summary = last_json(again)
     assert summary["path"][:2] == ["first", "second"] and summary["ending"]
     none_left = cli(
         "play", "minimal", "--plain", "--resume", "--scenarios", str(DATA), data_dir=tmp_path
@@ -206,19 +206,10 @@ def test_input_ending_early_pauses_and_resume_continues(tmp_path: Path) -> None:
 
 
 def test_rewind_in_plain_mode(tmp_path: Path) -> None:
-    r = cli(
-        "play",
-        "minimal",
-        "--plain",
-        "--json",
-        "--scenarios",
-        str(DATA),
-        stdin="3\n3\nrewind 1\n1\n2\n1\n",
-        data_dir=tmp_path,
-    )
+    r = play_minimal(stdin="3\n3\nrewind 1\n1\n2\n1\n", data_dir=tmp_path)
     assert r.returncode == 0
     assert "Back at decision 1" in r.stdout
-    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    summary = last_json(r)
     assert summary["decisions"] == 3 and summary["opportunities"]["engaged"] == 1
 
 
@@ -296,3 +287,25 @@ def test_commands_without_the_tui_never_import_textual(tmp_path: Path, args: lis
         timeout=60,
     )
     assert "IMPORTED []" in r.stdout, r.stdout[-500:] + r.stderr[-500:]
+
+
+def test_corrupt_store_is_refused_then_restored_from_backup(tmp_path: Path) -> None:
+    play_minimal(stdin="1\n", data_dir=tmp_path)
+    backup = cli("db", "backup", data_dir=tmp_path)
+    assert backup.returncode == 0
+    db = tmp_path / "intake-sim.sqlite3"
+    damaged = b"this is not a database" * 200
+    db.write_bytes(damaged)
+    for leftover in tmp_path.glob("intake-sim.sqlite3-*"):
+        leftover.unlink()
+    refused = play_minimal(stdin="1\n", data_dir=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "damaged" in refused.stderr and "db restore" in refused.stderr
+    assert db.read_bytes() == damaged  # the damaged file is kept as it was
+    latest = refused.stderr.split("db restore ")[1].split("`")[0].strip()
+    restored = cli("db", "restore", latest, data_dir=tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    check = cli("db", "check", data_dir=tmp_path)
+    assert check.returncode == 0 and "Integrity: ok" in check.stdout
+    resumed = play_minimal("--resume", stdin="2\n1\n", data_dir=tmp_path)
+    assert resumed.returncode == 0 and "Resuming at decision 2" in resumed.stdout

@@ -6,7 +6,7 @@ Runs after the strict model accepted the shape. Every finding is collected; noth
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from simulator.core.compiled import CFI_PREFIX, MISS_CODE, CodeRef, option_id
 from simulator.core.conditions import ConditionError, parse_condition
@@ -259,6 +259,15 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
     exact("alliance", set(rubric.alliance), ALLIANCE_VARS)
     exact("dimensions", set(rubric.dimensions), DIMENSIONS)
     exact("themes", set(rubric.themes), THEMES)
+
+    def known(
+        keys: Iterable[str], allowed: Collection[str], code: str, base: PathT, what: str
+    ) -> None:
+        for k in keys:
+            if k not in allowed:
+                r.add(code, (*base, k), f"'{k}' is not {what}", key=True)
+
+    alliance_var, dimension, theme_id = "an alliance variable", "a humility dimension", "a theme"
     for tid, theme in rubric.themes.items():
         if theme.falls_below >= theme.rises_at:
             r.add(
@@ -266,39 +275,11 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
                 ("themes", tid, "falls_below"),
                 "falls_below must be below rises_at (hysteresis)",
             )
-        for var in theme.from_state:
-            if var not in ALLIANCE_VARS:
-                r.add(
-                    "IS204",
-                    ("themes", tid, "from_state", var),
-                    f"'{var}' is not an alliance variable",
-                    key=True,
-                )
+        known(theme.from_state, ALLIANCE_VARS, "IS204", ("themes", tid, "from_state"), alliance_var)
     for cid, code in rubric.codes.items():
-        for dim in code.humility:
-            if dim not in DIMENSIONS:
-                r.add(
-                    "IS105",
-                    ("codes", cid, "humility", dim),
-                    f"'{dim}' is not a humility dimension",
-                    key=True,
-                )
-        for var in code.alliance:
-            if var not in ALLIANCE_VARS:
-                r.add(
-                    "IS204",
-                    ("codes", cid, "alliance", var),
-                    f"'{var}' is not an alliance variable",
-                    key=True,
-                )
-        for pushed in code.themes:
-            if pushed not in THEMES:
-                r.add(
-                    "IS209",
-                    ("codes", cid, "themes", pushed),
-                    f"'{pushed}' is not a theme",
-                    key=True,
-                )
+        known(code.humility, DIMENSIONS, "IS105", ("codes", cid, "humility"), dimension)
+        known(code.alliance, ALLIANCE_VARS, "IS204", ("codes", cid, "alliance"), alliance_var)
+        known(code.themes, THEMES, "IS209", ("codes", cid, "themes"), theme_id)
     for required in (
         "cfi_question",
         MISS_CODE,
@@ -317,22 +298,9 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
                 f"default '{aspect.default}' is not one of its values",
             )
         for vid, value in aspect.values.items():
-            for var in value.alliance:
-                if var not in ALLIANCE_VARS:
-                    r.add(
-                        "IS204",
-                        ("stance", aid, "values", vid, "alliance", var),
-                        f"'{var}' is not an alliance variable",
-                        key=True,
-                    )
-            for pushed in value.themes:
-                if pushed not in THEMES:
-                    r.add(
-                        "IS209",
-                        ("stance", aid, "values", vid, "themes", pushed),
-                        f"'{pushed}' is not a theme",
-                        key=True,
-                    )
+            base = ("stance", aid, "values", vid)
+            known(value.alliance, ALLIANCE_VARS, "IS204", (*base, "alliance"), alliance_var)
+            known(value.themes, THEMES, "IS209", (*base, "themes"), theme_id)
     for iid, intent in rubric.cfi.intents.items():
         if intent.domain not in rubric.cfi.domains:
             r.add(
@@ -348,14 +316,8 @@ def check_rubric(rubric: Rubric, doc: YamlDoc) -> list[Diagnostic]:
         for i, cid in enumerate(codes):
             if cid not in rubric.codes:
                 r.add("IS203", (section, key, i), f"'{cid}' is not a code in this rubric")
-    for dim in rubric.repair.humility:
-        if dim not in DIMENSIONS:
-            r.add(
-                "IS105",
-                ("repair", "humility", dim),
-                f"'{dim}' is not a humility dimension",
-                key=True,
-            )
+    known(rubric.repair.humility, DIMENSIONS, "IS105", ("repair", "humility"), dimension)
+    known(rubric.repair.alliance, ALLIANCE_VARS, "IS204", ("repair", "alliance"), alliance_var)
     for style in sorted(REQUIRED_STYLES - set(rubric.broaching_styles)):
         r.add("IS102", ("broaching_styles",), f"broaching_styles must define '{style}'")
     return r.items
