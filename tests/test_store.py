@@ -720,3 +720,23 @@ def test_atomic_write_failure_leaves_the_old_file_whole(
     assert str(target) in str(info.value)
     assert target.read_bytes() == b'{"old": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_self_reports_and_settings_round_trip_and_are_erased(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        t = store.get_or_create_trainee("Noa")
+        s = store.start_session(t.id, "sc", "1", "h", "r", "coach")
+        report = store.save_self_report(s.id, ["trust", "understood"], 4, 3, 5)
+        assert report.themes == ["trust", "understood"] and report.cooperation == 5
+        again = store.save_self_report(s.id, ["anger"], 2, 2, 2)  # answering again replaces
+        assert store.self_report(s.id) == again
+        assert [r.session_id for r in store.self_reports_for_trainee(t.id)] == [s.id]
+        with pytest.raises(StoreError, match="1 to 5"):
+            store.save_self_report(s.id, [], 0, 3, 3)
+        store.save_settings(t.id, {"mode": "assessment", "meters": False})
+        assert store.settings(t.id) == {"mode": "assessment", "meters": False}
+        exported = store.export_trainee("Noa")
+        assert exported["self_reports"][0]["themes"] == ["anger"]
+        assert exported["settings"]["mode"] == "assessment"
+        store.erase_trainee("Noa")
+        assert store.self_report(s.id) is None and store.settings(t.id) == {}

@@ -84,6 +84,8 @@ class Client(Strict):
 class TherapistRole(Strict):
     role: ShortText
     identity: dict[Ident, ShortText] = Field(min_length=1)
+    # The facets on which the dyad is judged concordant or discordant (the study's was ethnicity).
+    concordance: list[Ident] = Field(default_factory=lambda: ["ethnicity"], min_length=1)
 
 
 class Line(Strict):

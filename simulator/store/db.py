@@ -13,6 +13,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -29,7 +30,7 @@ from simulator.store.errors import (
     StoreError,
     translate,
 )
-from simulator.store.models import CheckReport, ChoiceRow, SessionRow, Trainee
+from simulator.store.models import CheckReport, ChoiceRow, SelfReport, SessionRow, Trainee
 
 Clock = Callable[[], str]
 
@@ -97,6 +98,17 @@ def _session(row: Any) -> SessionRow:
         ending_id=row[10],
         assignment_id=row[11],
         summary=None if row[12] is None else json.loads(row[12]),
+    )
+
+
+def _self_report(row: Any) -> SelfReport:
+    return SelfReport(
+        session_id=row[0],
+        themes=list(json.loads(row[1])),
+        openness=int(row[2]),
+        trust=int(row[3]),
+        cooperation=int(row[4]),
+        at=row[5],
     )
 
 
@@ -445,6 +457,46 @@ class Store:
             rows = conn.execute(schema.SELECT_SESSIONS_FOR_TRAINEE, (trainee_id,)).fetchall()
         return [_session(r) for r in rows]
 
+    # -- self-reports and settings ------------------------------------------------------------
+
+    def save_self_report(
+        self, session_id: str, themes: list[str], openness: int, trust: int, cooperation: int
+    ) -> SelfReport:
+        """Store (or replace) the trainee's post-intake answers for a session."""
+        for name, value in (("openness", openness), ("trust", trust), ("cooperation", cooperation)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise StoreError(f"The {name} rating must be a whole number from 1 to 5.")
+        if not all(isinstance(t, str) for t in themes):
+            raise StoreError("The themes must be a list of theme ids.")
+        with self._transaction("save your post-intake answers") as conn:
+            self._require_session(conn, session_id)
+            conn.execute(
+                schema.UPSERT_SELF_REPORT,
+                (session_id, _dump(list(themes)), openness, trust, cooperation, self._clock()),
+            )
+            row = conn.execute(schema.SELECT_SELF_REPORT, (session_id,)).fetchone()
+        return _self_report(row)
+
+    def self_report(self, session_id: str) -> SelfReport | None:
+        with self._reading("read your post-intake answers") as conn:
+            row = conn.execute(schema.SELECT_SELF_REPORT, (session_id,)).fetchone()
+        return None if row is None else _self_report(row)
+
+    def self_reports_for_trainee(self, trainee_id: int) -> list[SelfReport]:
+        """All of the trainee's post-intake answers, oldest session first."""
+        with self._reading("read your post-intake answers") as conn:
+            rows = conn.execute(schema.SELECT_SELF_REPORTS_FOR_TRAINEE, (trainee_id,)).fetchall()
+        return [_self_report(r) for r in rows]
+
+    def settings(self, trainee_id: int) -> dict[str, Any]:
+        with self._reading("read your settings") as conn:
+            row = conn.execute(schema.SELECT_SETTINGS, (trainee_id,)).fetchone()
+        return {} if row is None else dict(json.loads(row[0]))
+
+    def save_settings(self, trainee_id: int, values: dict[str, Any]) -> None:
+        with self._transaction("save your settings") as conn:
+            conn.execute(schema.UPSERT_SETTINGS, (trainee_id, _dump(values)))
+
     # -- maintenance -----------------------------------------------------------------------
 
     def backup(self, dest: Path | None = None) -> Path:
@@ -505,7 +557,15 @@ class Store:
                 (s, [_choice(c) for c in conn.execute(schema.SELECT_CHOICES, (s.id,))])
                 for s in reversed(sessions)  # oldest first reads naturally in an export
             ]
-        return privacy.export_document(trainee, per_session, self._clock())
+            reports = [
+                _self_report(r)
+                for r in conn.execute(schema.SELECT_SELF_REPORTS_FOR_TRAINEE, (trainee.id,))
+            ]
+            settings_row = conn.execute(schema.SELECT_SETTINGS, (trainee.id,)).fetchone()
+        document = privacy.export_document(trainee, per_session, self._clock())
+        document["self_reports"] = [asdict(r) for r in reports]
+        document["settings"] = {} if settings_row is None else json.loads(settings_row[0])
+        return document
 
     def _purge_freed_pages(self) -> None:
         """Rewrite the file and empty the write-ahead log so erased rows leave no trace.

@@ -65,3 +65,16 @@ class CheckReport:
         if not self.repairs:
             return [head, "repairs: none needed"]
         return [head, *(f"repaired: {r}" for r in self.repairs)]
+
+
+@dataclass(frozen=True)
+class SelfReport:
+    """The trainee's post-intake answers: the themes they think the client would name, and
+    how open, trusting and cooperative (1-5) they found the client."""
+
+    session_id: str
+    themes: list[str]
+    openness: int
+    trust: int
+    cooperation: int
+    at: str

@@ -43,7 +43,9 @@ def delete_trainee_rows(conn: sqlite3.Connection, trainee_id: int) -> int:
     """Delete the trainee, their sessions and choices; the caller holds the transaction."""
     # Explicit deletes rather than ON DELETE CASCADE: they also work on a file written with
     # foreign keys off, and their row counts are exact.
-    n = conn.execute(schema.DELETE_CHOICES_OF_TRAINEE, (trainee_id,)).rowcount
+    n = conn.execute(schema.DELETE_SELF_REPORTS_OF_TRAINEE, (trainee_id,)).rowcount
+    n += conn.execute(schema.DELETE_SETTINGS_OF_TRAINEE, (trainee_id,)).rowcount
+    n += conn.execute(schema.DELETE_CHOICES_OF_TRAINEE, (trainee_id,)).rowcount
     n += conn.execute(schema.DELETE_SESSIONS_OF_TRAINEE, (trainee_id,)).rowcount
     n += conn.execute(schema.DELETE_TRAINEE, (trainee_id,)).rowcount
     return n

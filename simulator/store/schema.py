@@ -78,6 +78,23 @@ CREATE_SCHEMA = (
         UNIQUE (session_id, step)
     )
     """,
+    # The trainee's own post-intake answers, set beside the client's account in the debrief.
+    """
+    CREATE TABLE IF NOT EXISTS self_reports (
+        session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        themes      TEXT NOT NULL DEFAULT '[]',
+        openness    INTEGER NOT NULL CHECK (openness BETWEEN 1 AND 5),
+        trust       INTEGER NOT NULL CHECK (trust BETWEEN 1 AND 5),
+        cooperation INTEGER NOT NULL CHECK (cooperation BETWEEN 1 AND 5),
+        at          TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS settings (
+        trainee_id INTEGER PRIMARY KEY REFERENCES trainees(id) ON DELETE CASCADE,
+        value      TEXT NOT NULL DEFAULT '{}'
+    )
+    """,
     f"PRAGMA application_id = {APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
@@ -136,8 +153,31 @@ INSERT_CHOICE = (
 )
 DELETE_CHOICES_FROM = "DELETE FROM choices WHERE session_id = ? AND step >= ?"
 
+# Self-reports and settings
+UPSERT_SELF_REPORT = (
+    "INSERT INTO self_reports (session_id, themes, openness, trust, cooperation, at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET themes = excluded.themes, "
+    "openness = excluded.openness, trust = excluded.trust, cooperation = excluded.cooperation, "
+    "at = excluded.at"
+)
+_SELECT_SELF_REPORTS = "SELECT r.session_id, r.themes, r.openness, r.trust, r.cooperation, r.at FROM self_reports AS r "
+SELECT_SELF_REPORT = _SELECT_SELF_REPORTS + "WHERE r.session_id = ?"
+SELECT_SELF_REPORTS_FOR_TRAINEE = (
+    _SELECT_SELF_REPORTS + "JOIN sessions AS s ON s.id = r.session_id WHERE s.trainee_id = ? "
+    "ORDER BY s.started_at, s.rowid"
+)
+SELECT_SETTINGS = "SELECT value FROM settings WHERE trainee_id = ?"
+UPSERT_SETTINGS = (
+    "INSERT INTO settings (trainee_id, value) VALUES (?, ?) "
+    "ON CONFLICT (trainee_id) DO UPDATE SET value = excluded.value"
+)
+
 # Privacy
 SELECT_SESSION_IDS_FOR_TRAINEE = "SELECT id FROM sessions WHERE trainee_id = ? ORDER BY rowid"
+DELETE_SELF_REPORTS_OF_TRAINEE = (
+    "DELETE FROM self_reports WHERE session_id IN (SELECT id FROM sessions WHERE trainee_id = ?)"
+)
+DELETE_SETTINGS_OF_TRAINEE = "DELETE FROM settings WHERE trainee_id = ?"
 DELETE_CHOICES_OF_TRAINEE = (
     "DELETE FROM choices WHERE session_id IN (SELECT id FROM sessions WHERE trainee_id = ?)"
 )
