@@ -277,7 +277,20 @@ def _open_store(args: argparse.Namespace) -> Any:
     return Store.open(_data_dir(args))
 
 
+def _run_tui(args: argparse.Namespace, scenario_id: str | None = None) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise CliError("the full-screen app needs a terminal; add --plain for line-based mode")
+    from simulator.tui.app import run_app  # Textual is imported only here
+
+    extra = tuple(Path(p) for p in getattr(args, "scenarios", []) or [])
+    trainee = getattr(args, "trainee", None) or os.environ.get(TRAINEE_ENV) or None
+    return run_app(_data_dir(args), trainee, extra, scenario_id)
+
+
 def cmd_play(args: argparse.Namespace) -> int:
+    if not args.plain:
+        _scenario(args)  # an unknown id is one clear line, before the screen takes over
+        return _run_tui(args, args.scenario_id)
     from simulator.plain import PlainIO, run_plain, stdin_reader
     from simulator.practice import Practice, ResumeError
 
@@ -347,7 +360,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_home(args: argparse.Namespace) -> int:
-    """No command: the library. Until the full-screen app lands, a plain numbered menu."""
+    """No command: the full-screen app on the library (`--plain` for a numbered menu)."""
+    if not getattr(args, "plain", False):
+        return _run_tui(args)
     from simulator.plain import PlainIO, run_plain, stdin_reader
     from simulator.practice import Practice
 

@@ -121,3 +121,15 @@ class Practice:
 
     def summary(self) -> Summary:
         return summarize(self.session)
+
+
+def load_attempt(store: Store, row: SessionRow, scenario: CompiledScenario) -> Session | None:
+    """A stored attempt re-created from its choices (for debriefs, history and comparison).
+
+    None when the scenario changed so far that the stored answers no longer fit.
+    """
+    choices = store.choices(row.id)
+    try:
+        return replay(scenario, ((f"{c.node_id}.{c.option_id}", c.stance) for c in choices))
+    except EngineError:
+        return None
