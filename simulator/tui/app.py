@@ -74,8 +74,8 @@ class IntakeApp(App[None]):
         if self.theme not in THEMES:
             self.theme = "textual-dark"
         library = self.screen
-        if isinstance(library, LibraryScreen):
-            library.refresh_rows()
+        if isinstance(library, LibraryScreen) and library.is_mounted:
+            library.refresh_rows()  # a first-run profile changes the dyad column
         assert self.ctx.trainee is not None
         self.sub_title = f"trainee: {self.ctx.trainee.pseudonym}"
         if self._scenario_id:

@@ -36,7 +36,9 @@ class RewindScreen(ModalScreen[int | None]):
             yield options
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        steps = self.query_one(OptionList)
+        steps.highlighted = steps.option_count - 1  # the most recent decision
+        steps.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))
