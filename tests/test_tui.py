@@ -45,7 +45,9 @@ def store(tmp_path: Path):
         yield s
 
 
-def make_app(store: Store, trainee: str | None = "Tester", extra: tuple[Path, ...] = (DATA,)) -> IntakeApp:
+def make_app(
+    store: Store, trainee: str | None = "Tester", extra: tuple[Path, ...] = (DATA,)
+) -> IntakeApp:
     library = load_library(list(extra))
     return IntakeApp(AppContext(store, library, extra_dirs=extra), trainee)
 

@@ -42,7 +42,7 @@ class CompareScreen(Screen[None]):
                 yield Static(plain(f"The paths diverged at decision {c.diverged_at + 1}."))
             lines = []
             for pair in c.steps:
-                marker = "  " if pair.same else ">>"
+                marker = "· " if pair.same else ">>"
                 if c.diverged_at == pair.step:
                     marker = "◆ "
                 a_text = pair.a[1] if pair.a else "(ended)"
@@ -50,22 +50,22 @@ class CompareScreen(Screen[None]):
                 if pair.same:
                     lines.append(f"{marker}{pair.step + 1:>2}. both: {a_text}")
                 else:
-                    lines += [f"{marker}{pair.step + 1:>2}. A: {a_text}", f"      B: {b_text}"]
+                    lines += [f"{marker}{pair.step + 1:>2}. A: {a_text}", f"    B: {b_text}"]
             yield Label("Paths (◆ where they diverged, >> where they differ)", classes="section")
             yield Static(plain("\n".join(lines)))
             yield Label("Scores (A, B, change)", classes="section")
             score_lines = [
-                f"  {rubric.dimensions[d].title:<22} {x:>3} {y:>3} {delta:+4d}"
+                f"• {rubric.dimensions[d].title:<22} {x:>3} {y:>3} {delta:+4d}"
                 for d, (x, y, delta) in c.humility.items()
             ]
             x, y, delta = c.overall
-            score_lines.append(f"  {'Overall':<22} {x:>3} {y:>3} {delta:+4d}")
+            score_lines.append(f"• {'Overall':<22} {x:>3} {y:>3} {delta:+4d}")
             yield Static(plain("\n".join(score_lines)))
             ta = ", ".join(rubric.themes[t].title for t in c.salient[0]) or "none"
             tb = ", ".join(rubric.themes[t].title for t in c.salient[1]) or "none"
             yield Label("What the client named", classes="section")
             yield Static(
-                plain(f"  A: {ta} (ending: {c.endings[0]})\n  B: {tb} (ending: {c.endings[1]})")
+                plain(f"A: {ta} (ending: {c.endings[0]})\nB: {tb} (ending: {c.endings[1]})")
             )
         yield Footer()
 

@@ -87,11 +87,11 @@ class DebriefScreen(Screen[None]):
             written = scripted.get(q, 3)
             gap = yours - written
             note = "same" if gap == 0 else (f"{abs(gap)} lower" if gap < 0 else f"{gap} higher")
-            lines.append(f"  {q.capitalize():<12} you {yours}, written {written} ({note})")
+            lines.append(f"• {q.capitalize():<12} you {yours}, written {written} ({note})")
         lines += [
             "",
-            "Therapists in the study saw less openness and trust in clients unlike",
-            "themselves; the history screen shows this across your attempts.",
+            "Therapists in the study saw less openness and trust in clients unlike themselves; "
+            "the history screen shows whether you do, across your attempts.",
         ]
         return "\n".join(lines)
 
@@ -101,9 +101,9 @@ class DebriefScreen(Screen[None]):
             f"{counts['offered']} offered: {counts['engaged']} engaged, {counts['missed']} missed, {counts['harmed']} harmed."
         ]
         for o in self.summary.opportunities:
-            lines.append(f"  Decision {o.step + 1} ({o.about}): {o.outcome}.")
+            lines.append(f"• Decision {o.step + 1} ({o.about}): {o.outcome}.")
             if o.better:
-                lines.append(f"    A better response: {o.better}")
+                lines.append(f"→ A better response: {o.better}")
         return "\n".join(lines)
 
     def _cfi_text(self) -> str:
@@ -113,7 +113,7 @@ class DebriefScreen(Screen[None]):
             mark = "touched" if intents else "not touched"
             detail = "; ".join(rubric.cfi.intents[i].paraphrase.rstrip(".") for i in intents)
             lines.append(
-                f"  {rubric.cfi.domains[domain].title}: {mark}" + (f" ({detail})" if detail else "")
+                f"• {rubric.cfi.domains[domain].title}: {mark}" + (f" ({detail})" if detail else "")
             )
         return "\n".join(lines)
 
@@ -122,9 +122,9 @@ class DebriefScreen(Screen[None]):
             return "No missteps on this path. Try the scenario again and take the other turns to see how the client responds."
         lines = []
         for imp in self.summary.improvements:
-            lines.append(f"  Decision {imp.step + 1}: {imp.issue}")
+            lines.append(f"• Decision {imp.step + 1}: {imp.issue}")
             if imp.better:
-                lines.append(f"    A better response: {imp.better}")
+                lines.append(f"→ A better response: {imp.better}")
         return "\n".join(lines)
 
     def action_again(self) -> None:

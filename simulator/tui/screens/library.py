@@ -44,7 +44,7 @@ class LibraryScreen(Screen[None]):
         Binding("h", "app.history", "History"),
         Binding("p", "profile", "Profile"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -169,14 +169,14 @@ def _detail_text(s: CompiledScenario, dyad: str) -> str:
     m = s.model
     lines = [m.title, "", m.summary, "", f"Setting: {m.setting}", f"Difficulty: {m.difficulty}"]
     lines.append(f"Client: {m.client.name}, {m.client.age}")
-    lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in m.client.identity.items()]
+    lines += [f"• {k.replace('_', ' ')}: {v}" for k, v in m.client.identity.items()]
     lines.append(f"Presenting problem: {m.client.presenting_problem}")
     lines.append(f"You play: {m.therapist.role}")
-    lines += [f"  {k.replace('_', ' ')}: {v}" for k, v in m.therapist.identity.items()]
+    lines += [f"• {k.replace('_', ' ')}: {v}" for k, v in m.therapist.identity.items()]
     lines.append(f"Dyad for you: {dyad}")
     if m.practises:
-        lines += ["", "What you practise:"] + [f"  - {p}" for p in m.practises]
-    lines += ["", "Research basis:"] + [f"  {c.cite}: {c.note}" for c in m.research_basis]
+        lines += ["", "What you practise:"] + [f"• {p}" for p in m.practises]
+    lines += ["", "Research basis:"] + [f"• {c.cite}: {c.note}" for c in m.research_basis]
     if m.tags:
         lines += ["", "Tags: " + ", ".join(m.tags)]
     return "\n".join(lines)
