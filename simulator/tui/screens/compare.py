@@ -45,8 +45,8 @@ class CompareScreen(Screen[None]):
                 marker = "· " if pair.same else ">>"
                 if c.diverged_at == pair.step:
                     marker = "◆ "
-                a_text = pair.a[1] if pair.a else "(ended)"
-                b_text = pair.b[1] if pair.b else "(ended)"
+                a_text = pair.a[1] if pair.a else "(not on this path)"
+                b_text = pair.b[1] if pair.b else "(not on this path)"
                 if pair.same:
                     lines.append(f"{marker}{pair.step + 1:>2}. both: {a_text}")
                 else:
