@@ -251,4 +251,34 @@ async def test_markup_in_scenario_text_renders_literally_everywhere(store, tmp_p
         assert "\x1b" not in line and "\u202e" not in line
         await pilot.press("1")
         assert "[link=https://example.org]x[/link]" in text_of(app, "#feedback")
+        for _ in range(3):
+            if isinstance(app.screen, PlayScreen):
+                await pilot.press("1")
+                await pilot.pause()
+        await pilot.press("escape")  # skip the self-report
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert "[bold red]X[/]" in screen_text(app)  # title and the client's name, literal
+        await pilot.press("h")
+        await pilot.pause()
+        cells = " ".join(str(c) for c in app.screen.query_one("DataTable").get_row_at(0))
+        assert "[@click=app.quit]q[/]" in cells
         assert app.is_running  # nothing was clickable, nothing crashed
+
+
+async def test_help_settings_and_palette(store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Esc save and leave" in screen_text(app)
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("tab", "space")  # from the mode choice to the meters switch
+        await pilot.pause()
+        assert app.ctx.settings["meters"] is False
+        await pilot.press("escape", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"History", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
