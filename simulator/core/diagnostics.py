@@ -68,6 +68,13 @@ CODES: dict[str, Code] = {
         Code("IS306", _W, "scenario has no broaching moment"),
         Code("IS307", _W, "maximum score is unreachable"),
         Code("IS308", _W, "ending is unreachable"),
+        # Content standard (IS309+, warnings; run on the compiled scenario by content.py)
+        Code("IS309", _W, "typical path is shorter than eight decisions"),
+        Code("IS310", _W, "fewer than three endings, or an outcome without an ending"),
+        Code("IS311", _W, "no rupture with a repair path"),
+        Code("IS312", _W, "fewer than five themes can be raised"),
+        Code("IS313", _W, "a theme that can become salient has no debrief snippet"),
+        Code("IS314", _W, "no option cites a research basis"),
     )
 }
 

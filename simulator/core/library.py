@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.core.compiled import CompiledRubric, CompiledScenario, compile_scenario
+from simulator.core.content import check_content
 from simulator.core.diagnostics import Diagnostic, LoadError, sort_key
 from simulator.core.loading import parse_model, read_doc
 from simulator.core.models import Rubric, Scenario
@@ -70,6 +71,10 @@ def load_scenario(
     if any(d.is_error for d in problems):
         return FileResult(path, shown, None, problems)
     compiled = compile_scenario(scenario, rubric, doc.sha256, shown)
+    # Content standard (IS309+): what the scenario does when played, so on the compiled form.
+    content = check_content(compiled, doc)
+    if content:
+        problems = sorted(problems + content, key=sort_key)
     return FileResult(path, shown, compiled, problems)
 
 
