@@ -22,7 +22,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `simulator` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import engine_bench, validate_bench
+from bench import coder_bench, engine_bench, tui_bench, validate_bench
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
@@ -30,13 +30,15 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
         quick=a.quick, files=a.files, seed=a.seed, keep=a.keep
     ),
     "engine": lambda a: engine_bench.run(quick=a.quick, choices=a.choices, seed=a.seed),
+    "coder": lambda a: coder_bench.run(quick=a.quick, utterances=a.utterances, seed=a.seed),
+    "tui": lambda a: tui_bench.run(quick=a.quick, runs=a.runs, presses=a.presses, seed=a.seed),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python bench/run.py",
-        description="Benchmarks of the scenario pipeline and the engine (see bench/README.md).",
+        description="Benchmarks of the scenario pipeline, the engine and the TUI (see bench/README.md).",
     )
     p.add_argument("--quick", action="store_true", help="small sizes, for the smoke test")
     p.add_argument(
@@ -50,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for generated files and choices")
     p.add_argument("--files", type=int, metavar="N", help="validate: number of generated files")
     p.add_argument("--choices", type=int, metavar="N", help="engine: number of recorded choices")
+    p.add_argument("--utterances", type=int, metavar="N", help="coder: utterances to code")
+    p.add_argument(
+        "--runs", type=int, metavar="N", help="tui: start-up runs of each app (fresh processes)"
+    )
+    p.add_argument("--presses", type=int, metavar="N", help="tui: timed key presses")
     p.add_argument(
         "--keep",
         type=Path,

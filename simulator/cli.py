@@ -6,6 +6,7 @@ Commands that do not show the full-screen app never import Textual.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -83,6 +84,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--stance",
         metavar="A=V,...",
         help="starting non-verbal stance, e.g. tone=warm,eye_contact=steady",
+    )
+    p.add_argument(
+        "--free-text",
+        action="store_true",
+        help="type your own responses (with --plain): coded, scored and mapped to the nearest option",
+    )
+
+    p = sub.add_parser("code", help="code free-text responses with the rubric's response codes")
+    p.add_argument(
+        "text", nargs="?", help="one response; without it, JSON Lines are read from standard input"
+    )
+    p.add_argument(
+        "--context", metavar="LINE", help="the client's last line, for a single response"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of plain text")
+    p.add_argument("--eval", metavar="FILE", help="score the coder against a labelled JSONL file")
+    p.add_argument("--errors", action="store_true", help="with --eval: list every disagreement")
+    p.add_argument(
+        "--lexicon", metavar="FILE", help="use this cue file instead of rubrics/coder.yaml"
     )
 
     p = sub.add_parser("db", help="check, back up or restore the session store")
@@ -218,7 +238,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     all_diags: list[Diagnostic] = []
     for path in files:
         diags: list[Diagnostic]
-        if _looks_like_rubric(path):
+        if _looks_like_coder(path):
+            from simulator.core.coder import check_lexicon
+
+            diags = check_lexicon(path, rubric, str(path))
+            kind = "coder"
+        elif _looks_like_rubric(path):
             try:
                 doc = read_doc(path)
                 diags = check_rubric(parse_model(doc, Rubric), doc)
@@ -255,6 +280,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _looks_like_coder(path: Path) -> bool:
+    """The free-text coder's cue file (rubrics/coder.yaml): a top-level `coder:` mapping."""
+    try:
+        with path.open("rb") as fh:
+            head = b"\n" + fh.read(65536)
+    except OSError:
+        return False
+    return b"\ncoder:" in head and b"\nlexicons:" in head
+
+
 def _looks_like_rubric(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
@@ -280,14 +315,23 @@ def _open_store(args: argparse.Namespace) -> Any:
 def _run_tui(args: argparse.Namespace, scenario_id: str | None = None) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise CliError("the full-screen app needs a terminal; add --plain for line-based mode")
-    from simulator.tui.app import run_app  # Textual is imported only here
+    # Start-up builds a few hundred thousand objects that live as long as the app (modules,
+    # Textual, the models, the library); the cyclic GC would scan them over and over (about a
+    # tenth of start-up). run_app freezes them out of its way and turns it back on.
+    gc.disable()
+    try:
+        from simulator.tui.app import run_app  # Textual is imported only here
 
-    extra = tuple(Path(p) for p in getattr(args, "scenarios", []) or [])
-    trainee = getattr(args, "trainee", None) or os.environ.get(TRAINEE_ENV) or None
-    return run_app(_data_dir(args), trainee, extra, scenario_id)
+        extra = tuple(Path(p) for p in getattr(args, "scenarios", []) or [])
+        trainee = getattr(args, "trainee", None) or os.environ.get(TRAINEE_ENV) or None
+        return run_app(_data_dir(args), trainee, extra, scenario_id)
+    finally:
+        gc.enable()
 
 
 def cmd_play(args: argparse.Namespace) -> int:
+    if args.free_text and not args.plain:
+        raise CliError("--free-text works in line-based mode for now; add --plain")
     if not args.plain:
         _scenario(args)  # an unknown id is one clear line, before the screen takes over
         return _run_tui(args, args.scenario_id)
@@ -302,6 +346,11 @@ def cmd_play(args: argparse.Namespace) -> int:
         normalise_stance(scenario, stance)
     except EngineError as exc:
         raise CliError(f"--stance: {exc}") from None
+    coder = None
+    if args.free_text:
+        from simulator.core.coder import default_coder
+
+        coder = default_coder(scenario.rubric)
     with _open_store(args) as store:
         trainee = store.get_or_create_trainee(_trainee_name(args))
         unfinished = store.unfinished_sessions(trainee.id, scenario.id)
@@ -312,7 +361,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                     "start one without --resume"
                 )
             try:
-                practice = Practice.resume(store, trainee, unfinished[0], scenario)
+                practice = Practice.resume(store, trainee, unfinished[0], scenario, coder)
             except ResumeError as exc:
                 raise CliError(str(exc)) from None
         else:
@@ -322,9 +371,69 @@ def cmd_play(args: argparse.Namespace) -> int:
                     "add --resume to continue it. Starting a new one.",
                     file=sys.stderr,
                 )
-            practice = Practice.begin(store, trainee, scenario, args.mode)
+            practice = Practice.begin(store, trainee, scenario, args.mode, coder=coder)
         io = PlainIO(stdin_reader(sys.stdin), sys.stdout)
-        return run_plain(practice, io, json_out=args.json, stance=stance)
+        return run_plain(practice, io, json_out=args.json, stance=stance, free_text=args.free_text)
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    """Code one response, JSON Lines from stdin, or evaluate against a labelled file."""
+    from simulator.core.coder import load_coder
+    from simulator.core.coder_io import code_lines, describe, json_line
+    from simulator.core.library import load_rubric
+
+    rubric = load_rubric()
+    coder = load_coder(rubric, Path(args.lexicon)) if args.lexicon else load_coder(rubric)
+    if args.eval:
+        from simulator.core.coder_eval import GoldError, evaluate, load_gold
+
+        path = Path(args.eval)
+        if not path.is_file():
+            raise CliError(f"--eval {path}: no such file")
+        try:
+            report = evaluate(coder, load_gold(path, _known_labels(rubric)), str(path))
+        except GoldError as exc:
+            raise CliError(str(exc)) from None
+        if args.json:
+            doc = report.to_json()
+            if args.errors:
+                doc["mistakes"] = report.mistakes
+            print(json_line(doc))
+        else:
+            for line in report.lines():
+                print(clean(line))
+            if args.errors:
+                print()
+                for m in report.mistakes:
+                    print(
+                        clean(
+                            f'{m["id"]} (line {m["line"]}): "{m["text"]}" missing '
+                            f"{m['missing'] or '-'}, extra {m['extra'] or '-'}, primary "
+                            f"{m['primary'][0]} read as {m['primary'][1]}"
+                        )
+                    )
+        return 0
+    if args.text is not None:
+        coded = coder.code(args.text, args.context)
+        if args.json:
+            print(json_line(coded.to_json()))
+        else:
+            print("\n".join(describe(coded, coder)))
+        return 0
+    if args.context is not None:
+        raise CliError("--context goes with a single response; in JSON Lines put it in each line")
+    if sys.stdin.isatty():
+        print("Reading JSON Lines from standard input (Ctrl-D to end)...", file=sys.stderr)
+    failed = 0
+    for ok, obj in code_lines(sys.stdin, coder):
+        failed += not ok
+        print(json_line(obj), flush=not ok)
+    return 1 if failed else 0
+
+
+def _known_labels(rubric: Any) -> set[str]:
+    labels = {c for c in rubric.model.codes if c != "cfi_question"}
+    return labels | {f"cfi:{i}" for i in rubric.model.cfi.intents}
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -393,6 +502,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "graph": cmd_graph,
     "play": cmd_play,
+    "code": cmd_code,
     "db": cmd_db,
     "schema": cmd_schema,
     None: cmd_home,

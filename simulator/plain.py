@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from simulator.core.compiled import CompiledScenario
+from simulator.core.coder_play import rank_options
+from simulator.core.compiled import CompiledOption, CompiledScenario
 from simulator.core.debrief import client_debrief
 from simulator.core.engine import EngineError
 from simulator.core.feedback import turn_feedback
@@ -110,10 +111,11 @@ def _show_decision(io: PlainIO, practice: Practice) -> None:
         io.say(f"  {i}. {option.say}")
 
 
-def _show_feedback(io: PlainIO, practice: Practice, step: int) -> None:
+def _show_feedback(io: PlainIO, practice: Practice, step: int, *, read_as: bool = True) -> None:
     fb = turn_feedback(practice.session, step)
     rubric = practice.scenario.rubric.model
-    io.say(f"Read as: {fb.read_as}")
+    if read_as:
+        io.say(f"Read as: {fb.read_as}")
     for note in fb.notes:
         sign = {"positive": "+", "negative": "-", "neutral": "="}[note.valence]
         io.say(f"  {sign} {note.title}: {note.text}")
@@ -192,9 +194,16 @@ def run_plain(
     *,
     json_out: bool = False,
     stance: dict[str, str] | None = None,
+    free_text: bool = False,
 ) -> int:
-    """Play to the end (or until input runs out). Returns the process exit code."""
+    """Play to the end (or until input runs out). Returns the process exit code.
+
+    With `free_text`, a line that is not a number or a command is a typed response: it is coded,
+    scored by its own codes and counted as the nearest written response for branching.
+    """
     describe_scenario(io, practice.scenario, practice.mode)
+    if free_text:
+        io.say(HELP_TYPED)
     if practice.notice:
         io.say(f"Note: {practice.notice}")
     if practice.session.step:
@@ -207,7 +216,10 @@ def run_plain(
             _show_decision(io, practice)
             shown = practice.session.step
         options = practice.session.options()
-        io.say(f"Choose 1-{len(options)}:")
+        if free_text:
+            io.say(f"Type your response (or a number 1-{len(options)} to use a written one):")
+        else:
+            io.say(f"Choose 1-{len(options)}:")
         entry = io.read_line()
         if entry is None or entry.strip().lower() in ("quit", "q", "exit"):
             io.say(
@@ -218,6 +230,18 @@ def run_plain(
                 io.say(json.dumps(_paused_json(practice)))
             return 0
         word, rest = _parse_entry(entry)
+        if free_text and _is_typed(word, rest):
+            outcome, current = _typed_turn(io, practice, entry, current, options)
+            if outcome == "stop":
+                io.say(
+                    f"Stopped at decision {practice.session.step + 1}; your answers are saved. "
+                    f"Continue with: intake-sim play {practice.scenario.id} --plain --free-text "
+                    "--resume"
+                )
+                if json_out:
+                    io.say(json.dumps(_paused_json(practice)))
+                return 0
+            continue
         if word in ("help", "?", "h"):
             io.say(HELP)
             continue
@@ -258,8 +282,17 @@ def run_plain(
             _show_feedback(io, practice, practice.session.step - 1)
     summary = practice.summary()
     print_debrief(io, practice, summary)
+    miti = practice.miti()
+    if miti is not None:
+        io.say()
+        coder = practice.coder
+        for line in miti.lines(coder.title if coder else None):
+            io.say(line)
     if json_out:
-        io.say(json.dumps(summary.to_json(), ensure_ascii=False))
+        doc = summary.to_json()
+        if miti is not None:
+            doc["miti"] = miti.to_json()
+        io.say(json.dumps(doc, ensure_ascii=False))
     return 0
 
 
@@ -287,3 +320,94 @@ def _paused_json(practice: Practice) -> dict[str, object]:
         "path": list(practice.session.path),
         "decisions": practice.session.step,
     }
+
+
+# ---------------------------------------------------------------- free-text responses
+
+HELP_TYPED = """\
+Free-text mode: type what you would say to the client. It is read as response codes (shown as
+"Read as: ..."), scored by those codes, and counted as the nearest written response for where
+the conversation goes. A number still picks a written response; stance settings can follow your
+words, e.g. "What brings you here? tone=warm"."""
+MAX_TYPED = 2000  # characters in one typed response
+
+
+def _is_typed(word: str, rest: list[str]) -> bool:
+    """A typed response, not a number (with stance settings) or a command."""
+    if not word:
+        return False
+    if word in ("help", "?", "h", "stance") and not rest:
+        return False
+    if word == "rewind" and len(rest) == 1 and rest[0].isdigit():
+        return False
+    return not (word.isdigit() and all("=" in item for item in rest))
+
+
+def _split_stance(
+    entry: str, practice: Practice, current: dict[str, str]
+) -> tuple[str, dict[str, str]]:
+    """Trailing `aspect=value` settings of known stance aspects, split off the typed words."""
+    aspects = practice.scenario.rubric.stance_defaults
+    wanted = dict(current)
+    text = entry.strip()
+    while True:
+        head, _, last = text.rpartition(" ")
+        aspect, sep, value = last.partition("=")
+        if not sep or aspect not in aspects or not value or not head.strip():
+            return text, wanted
+        wanted[aspect] = value
+        text = head.rstrip()
+
+
+def _typed_turn(
+    io: PlainIO,
+    practice: Practice,
+    entry: str,
+    current: dict[str, str],
+    options: tuple[CompiledOption, ...],
+) -> tuple[str, dict[str, str]]:
+    """Code, map, save and show one typed response. Returns ("done" | "again" | "stop", stance)."""
+    text, wanted = _split_stance(entry, practice, current)
+    if len(text) > MAX_TYPED:
+        io.say(f"That is {len(text)} characters; keep a response under {MAX_TYPED}.")
+        return "again", current
+    coded = practice.read(text)
+    coder = practice.coder
+    assert coder is not None  # practice.read set it
+    io.say(f'You said: "{coded.text}"')
+    io.say(f"Read as: {coder.read_as(coded)}")
+    if len(coded.utterances) > 1:
+        for u in coded.utterances:
+            titles = " + ".join(coder.title(c) for c in u.codes) or "no code"
+            io.say(f'  "{u.text}": {titles}')
+    mapping = rank_options(coder, coded, options, practice.scenario)
+    chosen = mapping.best
+    if not mapping.confident and len(mapping.ranked) > 1:
+        first, second = mapping.closest_two
+        io.say("That sits between two of the written responses:")
+        io.say(f"  1. {first.option.say}")
+        io.say(f"  2. {second.option.say}")
+        while True:
+            io.say("Which is closer to what you meant? Type 1 or 2:")
+            answer = io.read_line()
+            if answer is None or answer.strip().lower() in ("quit", "q", "exit"):
+                return "stop", current
+            if answer.strip() in ("1", "2"):
+                chosen = (first, second)[int(answer.strip()) - 1]
+                break
+            io.say(f"'{answer.strip()[:40] or 'an empty line'}' is not 1 or 2.")
+    try:
+        practice.choose_typed(chosen.option, coded, wanted)
+    except EngineError as exc:
+        io.say(f"Not accepted: {exc}.")
+        return "again", current
+    except StoreError as exc:
+        io.say(f"Not saved: {exc}")
+        return "again", current
+    how = "the closest match" if mapping.confident or len(mapping.ranked) == 1 else "your choice"
+    io.say(f'Counted as response {chosen.number} ({how}): "{chosen.option.say}"')
+    if wanted != current:
+        io.say(f"Your stance: {_stance_text(practice, wanted)}")
+    if practice.mode == "coach":
+        _show_feedback(io, practice, practice.session.step - 1, read_as=False)
+    return "done", wanted

@@ -42,10 +42,10 @@ def quick_json() -> dict[str, Any]:
 
 def test_every_benchmark_reports(quick_json: dict[str, Any]) -> None:
     assert quick_json["quick"] is True
-    assert set(quick_json["benchmarks"]) == {"validate", "engine"}
+    assert set(quick_json["benchmarks"]) == {"validate", "engine", "tui", "coder"}
     summary = quick_json["summary"]
     assert summary["checks_ok"] is True, summary["problems"]
-    assert summary["goals"] == 3
+    assert summary["goals"] == 7
     for bench in quick_json["benchmarks"].values():
         assert bench["ok"] is True, bench["problems"]
         for goal in bench["goals"]:
@@ -78,6 +78,48 @@ def test_engine_figures(quick_json: dict[str, Any]) -> None:
         "engine_lookups_per_choice",
     ):
         assert _positive(fig[key]), key
+
+
+def test_tui_figures(quick_json: dict[str, Any]) -> None:
+    tui = quick_json["benchmarks"]["tui"]
+    assert {g["name"] for g in tui["goals"]} == {
+        "tui.startup_ratio",
+        "tui.memory_ratio",
+        "tui.latency_p95_ms",
+    }
+    fig = tui["figures"]
+    assert fig["startup_runs"] == 2
+    # The library was painted with every scenario in it (the bundled ones, all valid).
+    assert fig["library_rows"] >= 3
+    assert fig["import_modules_app"] > fig["import_modules_minimal"] > 0
+    assert fig["presses"] == 20 and fig["sessions"] >= 1
+    for key in (
+        "startup_app_s",
+        "startup_minimal_s",
+        "startup_ratio",
+        "rss_app_kb",
+        "rss_minimal_kb",
+        "memory_ratio",
+        "latency_p50_ms",
+        "latency_p95_ms",
+        "handled_p95_ms",
+    ):
+        assert _positive(fig[key]), key
+
+
+def test_tui_text_output() -> None:
+    proc = _run("bench/run.py", "--quick", "--only", "tui", "--runs", "1", "--presses", "5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    for prefix, goal in (
+        ("tui.startup: ", "goal <= 1.3"),
+        ("tui.memory: ", "goal <= 1.3"),
+        ("tui.latency: ", "goal < 50"),
+    ):
+        line = next(line for line in lines if line.startswith(prefix))
+        assert goal in line and ("PASS" in line or "FAIL" in line)
+    assert any(line.startswith("tui.imports: ") for line in lines)
+    assert lines[-1].startswith("summary: ") and "checks ok" in lines[-1]
 
 
 def test_text_output_and_only() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -115,6 +116,7 @@ class IntakeApp(App[None]):
 
             notify(self, str(exc), severity="error", timeout=10)
             return
+        _forget_closed_screens()
         self.push_screen(PlayScreen(practice))
 
     def action_help(self) -> None:
@@ -133,6 +135,23 @@ class IntakeApp(App[None]):
         self.push_screen(HistoryScreen())
 
 
+def _forget_closed_screens() -> None:
+    """Let the widgets of closed screens go (called as each session starts).
+
+    Textual 8.2.8 memoises `StylesCache.get_inner_outer` in an lru_cache of 1,024 entries keyed on
+    the StylesCache itself, so every widget that was ever painted stays alive, rendered lines and
+    all, until 1,024 newer ones push it out (Textualize/textual#6665): memory grows session after
+    session and the garbage collector's full passes get slower (mid-session key presses in
+    bench/tui_bench.py: p95 about halved by clearing it). The cache refills at once for the
+    widgets on screen.
+    """
+    from textual._styles_cache import StylesCache
+
+    clear = getattr(getattr(StylesCache, "get_inner_outer", None), "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 def run_app(
     data_dir: Path,
     trainee: str | None,
@@ -144,6 +163,10 @@ def run_app(
 
     library = load_library(list(extra))
     with Store.open(data_dir) as store:
+        # Everything built so far lives as long as the app: keep the cyclic GC from rescanning it
+        # (intake-sim disabled the GC while it was built; see cli._run_tui).
+        gc.freeze()
+        gc.enable()
         app = IntakeApp(AppContext(store, library, extra_dirs=extra), trainee, scenario_id)
         app.run()
     return 0

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.core.compiled import CompiledScenario
 from simulator.core.dyad import dyad_for
-from simulator.core.engine import Session
 from simulator.core.library import Library
-from simulator.core.mirror import Mirror, Rated, bias_mirror
-from simulator.practice import Practice, load_attempt
 from simulator.store import SessionRow, Store, Trainee
+
+if TYPE_CHECKING:  # imported where used: the library screen needs none of them (start-up time)
+    from simulator.core.engine import Session
+    from simulator.core.mirror import Mirror
+    from simulator.practice import Practice
 
 DEFAULT_SETTINGS: dict[str, Any] = {"mode": "coach", "meters": True, "theme": "textual-dark"}
 
@@ -51,16 +53,22 @@ class AppContext:
         return "-"
 
     def attempt(self, row: SessionRow) -> Session | None:
+        from simulator.practice import load_attempt
+
         scenario = self.library.get(row.scenario_id)
         return None if scenario is None else load_attempt(self.store, row, scenario)
 
     def resume(self, row: SessionRow) -> Practice:
+        from simulator.practice import Practice
+
         scenario = self.library.get(row.scenario_id)
         if scenario is None or self.trainee is None:
             raise LookupError(f"the scenario '{row.scenario_id}' is no longer in the library")
         return Practice.resume(self.store, self.trainee, row, scenario)
 
     def mirror(self) -> Mirror:
+        from simulator.core.mirror import Rated, bias_mirror
+
         if self.trainee is None:
             return bias_mirror([])
         rows = {r.id: r for r in self.sessions()}
