@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from simulator import paths
+from simulator.commands import MODULES as COMMAND_MODULES
 from simulator.core.diagnostics import Diagnostic, LoadError, sort_key
 from simulator.core.text import clean
 
@@ -113,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--to", metavar="FILE", help="backup file (default: DATA_DIR/backups/...)")
     r = db.add_parser("restore", help="replace a damaged store with a backup")
     r.add_argument("backup", metavar="FILE")
+
+    for module in COMMAND_MODULES:
+        COMMANDS.update(importlib.import_module(module).register(sub))
 
     p = sub.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
     p.add_argument("--rubric", action="store_true", help="the rubric's schema instead")
@@ -497,7 +502,7 @@ def cmd_home(args: argparse.Namespace) -> int:
         return run_plain(practice, PlainIO(read, sys.stdout))
 
 
-COMMANDS = {
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "list": cmd_list,
     "validate": cmd_validate,
     "graph": cmd_graph,
