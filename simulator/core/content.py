@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from simulator.core.compiled import CompiledOption, CompiledScenario
 from simulator.core.diagnostics import Diagnostic
-from simulator.core.engine import normalise_stance
+from simulator.core.engine import clamp_touched, normalise_stance, resolve_next
 from simulator.core.models import ALLIANCE_VARS
 from simulator.core.yamlsafe import YamlDoc
 
@@ -106,17 +106,8 @@ def typical_path(scenario: CompiledScenario) -> tuple[list[str], str | None]:
             open_rupture = False
             for var, amount in repair_alliance:
                 state[var] = state.get(var, 0.0) + amount
-        for var in option.touched:
-            value = state[var]
-            if value < 0.0:
-                state[var] = 0.0
-            elif value > 100.0:
-                state[var] = 100.0
-        target = option.branches[-1].target
-        for branch in option.branches:
-            if branch.when is None or branch.when(state):
-                target = branch.target
-                break
+        clamp_touched(option, state)
+        target = resolve_next(option, state)
         if target in endings:
             return keys, target
         node_id = target

@@ -181,7 +181,18 @@ def start(scenario: CompiledScenario) -> Session:
     )
 
 
-def _resolve_next(option: CompiledOption, state: Mapping[str, float]) -> str:
+def clamp_touched(option: CompiledOption, state: dict[str, float]) -> None:
+    """Keep every variable this option moved within 0-100."""
+    for var in option.touched:
+        value = state[var]
+        if value < 0.0:
+            state[var] = 0.0
+        elif value > 100.0:
+            state[var] = 100.0
+
+
+def resolve_next(option: CompiledOption, state: Mapping[str, float]) -> str:
+    """The first branch whose condition holds on the new state, else the last."""
     for branch in option.branches:
         if branch.when is None or branch.when(state):
             return branch.target
@@ -239,12 +250,7 @@ def choose(
         humility = humility + tuple((d, a, "repair") for d, a in model.repair.humility.items())
         events[0] = Scored(step, option.key, option.labels, humility)
         events.append(Repair(step, repair_of))
-    for var in option.touched:
-        value = state[var]
-        if value < 0.0:
-            state[var] = 0.0
-        elif value > 100.0:
-            state[var] = 100.0
+    clamp_touched(option, state)
 
     # 3. Themes: decayed pushes plus the state reading, switched with hysteresis.
     tdecay = rubric.theme_decay
@@ -272,7 +278,7 @@ def choose(
         events.append(Opportunity(step, node.id, node.model.opportunity or "", option.opportunity))
 
     # 4. Where next.
-    target = _resolve_next(option, state)
+    target = resolve_next(option, state)
     node_id: str | None = None
     ending_id: str | None = None
     if target in scenario.endings:
