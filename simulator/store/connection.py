@@ -61,6 +61,9 @@ def _create_or_migrate(conn: sqlite3.Connection, db_file: Path) -> None:
                     "or choose another data directory.",
                     path=db_file,
                 )
+        if version < schema.SCHEMA_VERSION:
+            # Schema changes so far only add tables (all IF NOT EXISTS): re-running the
+            # creation script brings an older store up to date and stamps the new version.
             for statement in schema.CREATE_SCHEMA:
                 conn.execute(statement)
         conn.execute(schema.COMMIT)

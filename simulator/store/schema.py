@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+# 2: workshop tables. Every table is CREATE ... IF NOT EXISTS, so an older store is brought
+# up to date by running CREATE_SCHEMA again (connection._create_or_migrate).
+SCHEMA_VERSION = 2
 # Written to the file header so a stray SQLite file is not mistaken for ours ("ISIM").
 APPLICATION_ID = 0x4953494D
 BUSY_TIMEOUT_MS = 30_000
@@ -95,6 +97,24 @@ CREATE_SCHEMA = (
         value      TEXT NOT NULL DEFAULT '{}'
     )
     """,
+    # Workshop rooms (simulator/store/workshop.py): the code, the scenario and a pause point.
+    """
+    CREATE TABLE IF NOT EXISTS workshop_rooms (
+        cohort      TEXT PRIMARY KEY,
+        code        TEXT NOT NULL,
+        scenario_id TEXT,
+        paused_node TEXT,
+        updated_at  TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS workshop_members (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        cohort     TEXT NOT NULL,
+        trainee_id INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS workshop_members_by_cohort ON workshop_members (cohort)",
     f"PRAGMA application_id = {APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
