@@ -11,6 +11,9 @@ from simulator import paths
 from simulator.store import schema
 from simulator.store.backup import latest_backup, quick_check
 from simulator.store.errors import StoreCorruptError, StoreError, corrupt_message, translate
+from simulator.store.sqlite_safety import JournalChoice, journal_choice
+
+LEAVE_WAL_TIMEOUT_MS = 2_000
 
 
 def corrupt_text(data_dir: Path) -> str:
@@ -33,7 +36,7 @@ def ensure_data_dir(data_dir: Path) -> None:
         raise StoreError(
             f"Cannot use {data_dir} as the data directory: it is not a directory.", path=data_dir
         )
-    # SQLite needs to create its -wal and -shm files next to the database.
+    # SQLite needs to create its -journal (or -wal and -shm) files next to the database.
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise StoreError(
             f"The data directory {data_dir} is not writable; fix its permissions or choose "
@@ -82,6 +85,28 @@ def _refuse_newer(version: int, db_file: Path) -> None:
         )
 
 
+def _set_journal_mode(conn: sqlite3.Connection, db_file: Path, choice: JournalChoice) -> str:
+    current = str(conn.execute(schema.GET_JOURNAL_MODE).fetchone()[0]).lower()
+    if current != "wal" or choice.mode == "wal":
+        return str(conn.execute(choice.pragma).fetchone()[0]).lower()
+    # Leaving WAL (a store from an older intake-sim) needs the file to itself; do not make
+    # the trainee wait the whole busy timeout when another program holds it open.
+    conn.execute(schema.SET_BUSY_TIMEOUT.format(ms=LEAVE_WAL_TIMEOUT_MS))
+    try:
+        return str(conn.execute(choice.pragma).fetchone()[0]).lower()
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
+        raise StoreError(
+            f"The database {db_file} is in write-ahead-log mode and open in another program; "
+            f"this intake-sim needs {choice.describe()}. Close the other program (or older "
+            "intake-sim) and try again.",
+            path=db_file,
+        ) from exc
+    finally:
+        conn.execute(schema.SET_BUSY_TIMEOUT.format(ms=schema.BUSY_TIMEOUT_MS))
+
+
 def _configure(conn: sqlite3.Connection, db_file: Path, existed: bool) -> None:
     conn.execute(schema.SET_BUSY_TIMEOUT.format(ms=schema.BUSY_TIMEOUT_MS))
     for pragma in schema.CONNECTION_PRAGMAS:
@@ -100,11 +125,12 @@ def _configure(conn: sqlite3.Connection, db_file: Path, existed: bool) -> None:
         result = quick_check(conn)
         if result != "ok":
             raise StoreCorruptError(corrupt_text(db_file.parent), path=db_file)
-    mode = str(conn.execute(schema.SET_WAL).fetchone()[0]).lower()
-    if mode != "wal":
+    choice = journal_choice()
+    mode = _set_journal_mode(conn, db_file, choice)
+    if mode != choice.mode:
         raise StoreError(
-            f"The database {db_file} cannot use write-ahead logging (is the data directory on a "
-            "network drive?); choose a local data directory.",
+            f"The database {db_file} cannot use {choice.describe()} (is the data directory on "
+            "a network drive?); choose a local data directory.",
             path=db_file,
         )
     conn.execute(schema.SET_SYNCHRONOUS_FULL)
@@ -124,7 +150,7 @@ def open_database(data_dir: Path) -> sqlite3.Connection:
     try:
         if db_file.exists() and not db_file.is_file():
             raise StoreError(f"{db_file} is not a regular file; move it aside.", path=db_file)
-        for f in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
+        for f in (db_file, *(Path(f"{db_file}{x}") for x in ("-wal", "-shm", "-journal"))):
             if f.exists() and not os.access(f, os.R_OK | os.W_OK):
                 raise StoreError(
                     f"The database file {f} is read-only; fix its permissions to keep using "

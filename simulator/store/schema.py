@@ -18,6 +18,7 @@ CONNECTION_PRAGMAS = (
     "PRAGMA secure_delete = ON",
 )
 SET_WAL = "PRAGMA journal_mode = WAL"
+GET_JOURNAL_MODE = "PRAGMA journal_mode"  # the mode itself: simulator/store/sqlite_safety.py
 SET_SYNCHRONOUS_FULL = "PRAGMA synchronous = FULL"
 GET_USER_VERSION = "PRAGMA user_version"
 GET_APPLICATION_ID = "PRAGMA application_id"
