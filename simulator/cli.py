@@ -443,6 +443,7 @@ def _known_labels(rubric: Any) -> set[str]:
 
 def cmd_db(args: argparse.Namespace) -> int:
     from simulator.store import Store
+    from simulator.store.sqlite_safety import journal_choice
 
     data_dir = _data_dir(args)
     if args.db_command == "restore":
@@ -459,6 +460,7 @@ def cmd_db(args: argparse.Namespace) -> int:
             return 0
         report = store.check()
         print(f"Integrity: {report.quick_check}")
+        print(f"Storage: {journal_choice().describe()}.")
         for repair in report.repairs:
             print(f"Repaired: {repair}")
         if not report.repairs:

@@ -186,5 +186,18 @@ def test_thirty_processes_a_hundred_choices_each(tmp_path: Path) -> None:
         assert store.check().clean
 
 
+def test_db_check_says_which_journal_mode_and_why(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "simulator", "--data-dir", str(tmp_path), "db", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    choice = journal_choice()
+    assert f"Storage: journal mode {choice.mode.upper()} (SQLite {choice.library}" in run.stdout
+    assert "3.51.3" in run.stdout
+
+
 if __name__ == "__main__":
     sys.exit(_child(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])))

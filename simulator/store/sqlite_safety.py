@@ -38,7 +38,7 @@ class JournalChoice:
         return f"PRAGMA journal_mode = {self.mode.upper()}"
 
     def describe(self) -> str:
-        return f"journal mode {self.mode.upper()}: {self.reason}"
+        return f"journal mode {self.mode.upper()} ({self.reason})"
 
 
 def journal_choice(version: tuple[int, ...] | None = None) -> JournalChoice:
