@@ -1,0 +1,107 @@
+"""The cohort report as CSV: one row per session (trainee × scenario attempt), every attempt.
+
+Columns (in order): trainee, trainee_verdict, scenario, scenario_title, in_pack, session,
+status, mode, counted, dyad, started_at, ended_at, decisions, ending, ending_outcome, the five
+humility dimensions, overall, band, session_passed, failing_dimensions, path; and
+typed_responses when reflections are included. `counted` is yes for the attempt that counts
+(the latest completed one); filter on it to get one row per trainee and scenario.
+
+Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (and some a tab or carriage
+return) as a formula, so any text cell starting with one of those is prefixed with `'`.
+Text also passes through `clean` first (control characters and bidi overrides removed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from simulator.core.models import DIMENSIONS
+from simulator.core.text import clean
+from simulator.reports.cohort import CohortReport
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    text = clean(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _cell(value: object) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return value
+    return neutralise(str(value))
+
+
+def header(include_reflections: bool) -> list[str]:
+    cols = [
+        "trainee",
+        "trainee_verdict",
+        "scenario",
+        "scenario_title",
+        "in_pack",
+        "session",
+        "status",
+        "mode",
+        "counted",
+        "dyad",
+        "started_at",
+        "ended_at",
+        "decisions",
+        "ending",
+        "ending_outcome",
+        *DIMENSIONS,
+        "overall",
+        "band",
+        "session_passed",
+        "failing_dimensions",
+        "path",
+    ]
+    return [*cols, "typed_responses"] if include_reflections else cols
+
+
+def rows(report: CohortReport) -> Iterator[list[str | int]]:
+    titles = report.scenario_titles
+    for t in report.trainees:
+        for s in t.sessions:
+            h = s.humility or {}
+            row: list[object] = [
+                t.pseudonym,
+                t.verdict,
+                s.scenario_id,
+                titles.get(s.scenario_id, s.scenario_id),
+                s.in_pack,
+                s.id,
+                s.status,
+                s.mode,
+                s.counted,
+                s.dyad,
+                s.started_at,
+                s.ended_at,
+                s.decisions,
+                s.ending_id,
+                s.ending_outcome,
+                *(h.get(d) for d in DIMENSIONS),
+                s.overall,
+                s.band,
+                s.passed,
+                " ".join(s.failing),
+                " ".join(s.path),
+            ]
+            if report.include_reflections:
+                row.append(" | ".join(f"{step + 1}. {text}" for step, _, text in s.typed or []))
+            yield [_cell(v) for v in row]
+
+
+def render_csv(report: CohortReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header(report.include_reflections))
+    writer.writerows(rows(report))
+    return out.getvalue()
