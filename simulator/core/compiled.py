@@ -155,6 +155,11 @@ class CompiledNode:
                 return text
         return self.lines[-1][1]
 
+    @property
+    def discussion(self) -> tuple[str, ...]:
+        """The author's prompts for a room discussing this decision (may be empty)."""
+        return tuple(self.model.discussion)
+
     def available(self, state: Mapping[str, float]) -> tuple[CompiledOption, ...]:
         return tuple(o for o in self.options if o.when is None or o.when(state))
 

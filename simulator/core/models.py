@@ -125,6 +125,8 @@ class Node(Strict):
     broaching: Text | None = None
     disclosure: Text | None = None
     options: list[Option] = Field(min_length=1)
+    # Questions a workshop facilitator can put to the room at this decision (facilitator view).
+    discussion: list[ShortText] = Field(default_factory=list, max_length=6)
 
 
 class Ending(Strict):
