@@ -100,6 +100,9 @@ class PlayScreen(Screen[None]):
         options.focus()
         self._show_stance()
         self._show_meters()
+        from simulator.tui.room_watch import watch_room  # a workshop room paused here holds play
+
+        watch_room(self)
 
     def _show_stance(self) -> None:
         rubric = self.practice.scenario.rubric.model
