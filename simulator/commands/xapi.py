@@ -207,8 +207,18 @@ def _password(args: argparse.Namespace) -> str:
 def _send(args: argparse.Namespace) -> int:
     from simulator.cli import CliError
     from simulator.core.text import clean
-    from simulator.reports.lrs import LrsClient, LrsConfig, LrsError, is_plain_http_to_remote
+    from simulator.reports.lrs import (
+        LrsClient,
+        LrsConfig,
+        LrsError,
+        is_plain_http_to_remote,
+        statements_url,
+    )
 
+    try:
+        url = statements_url(args.endpoint)
+    except LrsError as exc:
+        raise CliError(f"--endpoint: {exc}") from None
     config = LrsConfig(
         endpoint=args.endpoint,
         user=args.user,
@@ -218,10 +228,6 @@ def _send(args: argparse.Namespace) -> int:
         backoff=args.backoff,
         timeout=args.timeout,
     )
-    try:
-        url = config.statements_url
-    except LrsError as exc:
-        raise CliError(f"--endpoint: {exc}") from None
     if is_plain_http_to_remote(args.endpoint):
         print(
             "intake-sim: warning: the endpoint uses plain http, so the password crosses the "
