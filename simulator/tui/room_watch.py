@@ -72,9 +72,11 @@ class _Watch:
             self.timer.stop()
             return
         practice = getattr(screen, "practice", None)
-        node = None if practice is None else practice.session.node_id
+        if practice is None:
+            return
+        node = practice.session.node_id
         try:
-            paused = workshop.paused_node(practice.store, self.cohort) if practice else None
+            paused = workshop.paused_node(practice.store, self.cohort)
         except StoreError:
             return  # the store is busy or gone: keep the screen as it is, try again next tick
         hold = node is not None and paused == node
