@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("scenario_id", metavar="ID")
     p.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    p.add_argument(
+        "--cohort",
+        metavar="ID",
+        help="overlay the choice counts of a cohort, assignment or workshop room (a heatmap)",
+    )
 
     p = sub.add_parser("play", help="play a scenario")
     _common(p)
@@ -307,7 +312,17 @@ def _looks_like_rubric(path: Path) -> bool:
 def cmd_graph(args: argparse.Namespace) -> int:
     from simulator.core.graph import render
 
-    print(render(_scenario(args), args.format))
+    scenario = _scenario(args)
+    heat = None
+    if args.cohort is not None:
+        from simulator.reports.heatmap import UnknownCohort, cohort_heat
+
+        with _open_store(args) as store:
+            try:
+                heat = cohort_heat(store, args.cohort, scenario.id)
+            except UnknownCohort as exc:
+                raise CliError(str(exc)) from None
+    print(render(scenario, args.format, heat))
     return 0
 
 

@@ -50,6 +50,14 @@ SELECT_EDGE_COUNTS = (
     ") GROUP BY scenario_id, node_id, option_id, target"
 )
 
+COUNT_SESSIONS_OF_SCENARIO = (
+    "SELECT count(*) FROM sessions AS s WHERE s.scenario_id = :scenario "
+    "AND s.status != 'abandoned' AND "
+    "(s.assignment_id IN (SELECT value FROM json_each(:assignments)) "
+    "OR s.id IN (SELECT session_id FROM workshop_members "
+    "WHERE cohort IN (SELECT value FROM json_each(:rooms))))"
+)
+
 SELECT_TYPED = (
     "SELECT c.session_id, c.step, c.node_id, c.free_text FROM choices AS c "
     "JOIN sessions AS s ON s.id = c.session_id "
@@ -127,6 +135,11 @@ class Reader:
     def edges(self, pick: Selection, scenario_id: str | None = None) -> Iterator[EdgeCount]:
         for row in self._conn.execute(SELECT_EDGE_COUNTS, pick.params(scenario=scenario_id)):
             yield EdgeCount(*row)
+
+    def count_sessions(self, pick: Selection, scenario_id: str) -> int:
+        """Sessions of the scenario among those picked, abandoned ones left out."""
+        row = self._conn.execute(COUNT_SESSIONS_OF_SCENARIO, pick.params(scenario=scenario_id))
+        return int(row.fetchone()[0])
 
     def typed(self, pick: Selection) -> Iterator[tuple[str, int, str, str]]:
         for row in self._conn.execute(SELECT_TYPED, pick.params()):

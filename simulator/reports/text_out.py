@@ -5,7 +5,7 @@ Every line passes through `clean` where it is printed; this module only lays tex
 
 from __future__ import annotations
 
-from simulator.reports.cohort import CohortReport
+from simulator.reports.cohort import CohortReport, TraineeResult
 
 BAR = 20
 
@@ -24,6 +24,23 @@ def _n(count: int, noun: str) -> str:
 
 
 def report_lines(report: CohortReport) -> list[str]:
+    """The whole report: what `intake-sim report` prints."""
+    lines = head_lines(report)
+    if report.empty:
+        return lines
+    for section in (
+        completion_lines,
+        dimension_lines,
+        dyad_lines,
+        misstep_lines,
+        decision_lines,
+        trainee_lines,
+    ):
+        lines += ["", *section(report)]
+    return lines
+
+
+def head_lines(report: CohortReport) -> list[str]:
     a = report.assignment
     titles = report.scenario_titles
     dims = report.dimension_titles
@@ -49,12 +66,17 @@ def report_lines(report: CohortReport) -> list[str]:
             "`intake-sim --assignment PACK`; import their bundles with `intake-sim import`.",
         ]
         return lines
-    lines += [
+    return [
+        *lines,
         "The latest completed session of each trainee and scenario is the one that counts; the",
         "choice counts include every answer in sessions not abandoned.",
-        "",
-        "COMPLETION AND VERDICTS",
     ]
+
+
+def completion_lines(report: CohortReport) -> list[str]:
+    a = report.assignment
+    dims = report.dimension_titles
+    lines = ["COMPLETION AND VERDICTS"]
     width = max(len(t.pseudonym) for t in report.trainees)
     for t in report.trainees:
         done = f"{t.completed}/{len(a['scenarios'])} completed"
@@ -67,7 +89,11 @@ def report_lines(report: CohortReport) -> list[str]:
         lines.append(
             f"  {t.pseudonym:<{width}}  {t.verdict:<10}  {done}{extra}{'; ' + failing if failing else ''}"
         )
-    lines += ["", "HUMILITY DIMENSIONS (counted sessions)"]
+    return lines
+
+
+def dimension_lines(report: CohortReport) -> list[str]:
+    lines = ["HUMILITY DIMENSIONS (counted sessions)"]
     for d in report.dimensions:
         if not d.n:
             lines.append(f"  {d.title:<24} no completed sessions")
@@ -83,14 +109,23 @@ def report_lines(report: CohortReport) -> list[str]:
             f"middle half {_num(q[0])}-{_num(q[1])}  range {d.low}-{d.high}  {thr}"
         )
         lines.append("  " + " " * 24 + " bands 0-9..90-100: " + " ".join(str(n) for n in d.bins))
-    lines += ["", "CONCORDANT AND DISCORDANT DYADS (mean per dimension)"]
+    return lines
+
+
+def dyad_lines(report: CohortReport) -> list[str]:
+    dims = report.dimension_titles
+    lines = ["CONCORDANT AND DISCORDANT DYADS (mean per dimension)"]
     for g in report.dyads:
         means = ", ".join(f"{dims[d]} {_num(g.means[d])}" for d in dims)
         lines.append(
             f"  {g.dyad:<15} {_n(g.sessions, 'session')} ({g.passed} passed), "
             f"{_n(g.trainees, 'trainee')}" + (f": {means}" if g.sessions else "")
         )
-    lines += ["", "MOST COMMON MISSTEPS"]
+    return lines
+
+
+def misstep_lines(report: CohortReport) -> list[str]:
+    lines = ["MOST COMMON MISSTEPS"]
     if not report.missteps:
         lines.append("  none chosen")
     for i, m in enumerate(report.missteps, 1):
@@ -100,7 +135,11 @@ def report_lines(report: CohortReport) -> list[str]:
         )
         if m.feedback:
             lines.append(f"     why: {m.feedback}")
-    lines += ["", "CHOICES AT EACH DECISION"]
+    return lines
+
+
+def decision_lines(report: CohortReport) -> list[str]:
+    lines = ["CHOICES AT EACH DECISION"]
     for s in report.scenarios:
         lines.append(
             f"  {s.title} ({s.id}): {_n(s.sessions, 'session')}, {s.completed} completed"
@@ -122,29 +161,38 @@ def report_lines(report: CohortReport) -> list[str]:
                 )
         if not s.decisions:
             lines.append("    no answers yet")
-    lines += ["", "TRAINEES ONE BY ONE"]
+    return lines
+
+
+def trainee_lines(report: CohortReport) -> list[str]:
+    lines = ["TRAINEES ONE BY ONE"]
     for t in report.trainees:
-        lines.append(f"  {t.pseudonym}: {t.verdict}")
-        for sess in t.sessions:
-            hum = (
-                " ".join(f"{d[:3]}={sess.humility.get(d, '-')}" for d in dims)
-                if sess.humility
-                else ""
-            )
-            verdict = (
-                ""
-                if sess.passed is None
-                else ("pass" if sess.passed else f"below on {', '.join(sess.failing)}")
-            )
-            mark = " (counted)" if sess.counted else ""
-            path = " > ".join(sess.path) if sess.path else f"{sess.decisions} answered"
-            lines.append(
-                f"    {sess.scenario_id}{mark}: {sess.status}, {sess.dyad}, started "
-                f"{sess.started_at[:16].replace('T', ' ')}"
-                + (f"; {hum}; overall {sess.overall}; {verdict}" if sess.humility else "")
-            )
-            ended = sess.ending_id and (not sess.path or sess.path[-1] != sess.ending_id)
-            lines.append(f"      path: {path}" + (f" => {sess.ending_id}" if ended else ""))
-            for step, node, text in sess.typed or []:
-                lines.append(f"      typed at {step + 1} ({node}): {text}")
+        lines += sessions_of(report, t)
+    return lines
+
+
+def sessions_of(report: CohortReport, t: TraineeResult) -> list[str]:
+    """One trainee's drill-down: every session, its scores, verdict and path."""
+    dims = report.dimension_titles
+    lines = [f"  {t.pseudonym}: {t.verdict}"]
+    for sess in t.sessions:
+        hum = (
+            " ".join(f"{d[:3]}={sess.humility.get(d, '-')}" for d in dims) if sess.humility else ""
+        )
+        verdict = (
+            ""
+            if sess.passed is None
+            else ("pass" if sess.passed else f"below on {', '.join(sess.failing)}")
+        )
+        mark = " (counted)" if sess.counted else ""
+        path = " > ".join(sess.path) if sess.path else f"{sess.decisions} answered"
+        lines.append(
+            f"    {sess.scenario_id}{mark}: {sess.status}, {sess.dyad}, started "
+            f"{sess.started_at[:16].replace('T', ' ')}"
+            + (f"; {hum}; overall {sess.overall}; {verdict}" if sess.humility else "")
+        )
+        ended = sess.ending_id and (not sess.path or sess.path[-1] != sess.ending_id)
+        lines.append(f"      path: {path}" + (f" => {sess.ending_id}" if ended else ""))
+        for step, node, text in sess.typed or []:
+            lines.append(f"      typed at {step + 1} ({node}): {text}")
     return lines
