@@ -75,6 +75,13 @@ CODES: dict[str, Code] = {
         Code("IS312", _W, "fewer than five themes can be raised"),
         Code("IS313", _W, "a theme that can become salient has no debrief snippet"),
         Code("IS314", _W, "no option cites a research basis"),
+        # Assignment packs (IS4xx, errors; simulator/core/assignment.py)
+        Code("IS401", _E, "pack names an unknown scenario"),
+        Code("IS402", _E, "scenario listed twice in a pack"),
+        Code("IS403", _E, "unknown humility dimension in thresholds"),
+        Code("IS404", _E, "threshold out of range"),
+        Code("IS405", _E, "due is not a valid date"),
+        Code("IS406", _E, "pack lists no scenarios"),
     )
 }
 
