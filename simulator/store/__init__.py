@@ -1,4 +1,4 @@
-"""Persistence: trainees, sessions and choices in one SQLite file (WAL, synchronous=FULL)."""
+"""Persistence: trainees, sessions and choices in one SQLite file (journal mode: sqlite_safety.py)."""
 
 from simulator.store.db import Store, utc_now
 from simulator.store.errors import DiskFullError, StoreCorruptError, StoreError
