@@ -429,8 +429,10 @@ def played(tmp_path: Path) -> Path:
     data = tmp_path / "with space ü"
     for who, picks in (("river", "1\n1\n1\n1\n1\n"), ("stone", "3\n3\n3\n3\n3\n")):
         r = subprocess.run(
-            [sys.executable, "-m", "simulator", "play", "minimal", "--plain"]
-            + ["--scenarios", str(DATA), "--data-dir", str(data), "--trainee", who],
+            [
+                *(sys.executable, "-m", "simulator", "play", "minimal", "--plain"),
+                *("--scenarios", str(DATA), "--data-dir", str(data), "--trainee", who),
+            ],
             input=picks,
             capture_output=True,
             text=True,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-# 2: workshop tables. Every table is CREATE ... IF NOT EXISTS, so an older store is brought
-# up to date by running CREATE_SCHEMA again (connection._create_or_migrate).
-SCHEMA_VERSION = 2
+# 2: workshop tables. 3: session leases (one browser tab per trainee). 4: assignment packs and
+# private reflections. Every table is CREATE ... IF NOT EXISTS, so an older store is brought up
+# to date by running CREATE_SCHEMA again (connection._create_or_migrate).
+SCHEMA_VERSION = 4
 # Written to the file header so a stray SQLite file is not mistaken for ours ("ISIM").
 APPLICATION_ID = 0x4953494D
 BUSY_TIMEOUT_MS = 30_000
@@ -116,6 +117,37 @@ CREATE_SCHEMA = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS workshop_members_by_cohort ON workshop_members (cohort)",
+    # Which process plays as the trainee now (simulator/store/leases.py): a second browser tab
+    # takes the lease over or is refused, and the first tab's writes are refused from then on.
+    """
+    CREATE TABLE IF NOT EXISTS session_leases (
+        trainee_id   INTEGER PRIMARY KEY REFERENCES trainees(id) ON DELETE CASCADE,
+        owner        TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        host         TEXT NOT NULL,
+        heartbeat_at REAL NOT NULL
+    )
+    """,
+    # Assignment packs opened or imported here (simulator/store/assignments.py), as JSON.
+    """
+    CREATE TABLE IF NOT EXISTS assignments (
+        id           TEXT PRIMARY KEY,
+        cohort       TEXT NOT NULL,
+        pack         TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        added_at     TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS sessions_by_assignment ON sessions (assignment_id)",
+    # A trainee's optional private note after a session: never scored, never logged, left out
+    # of bundles and reports unless --include-reflections (simulator/store/reflections.py).
+    """
+    CREATE TABLE IF NOT EXISTS reflections (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        text       TEXT NOT NULL,
+        at         TEXT NOT NULL
+    )
+    """,
     f"PRAGMA application_id = {APPLICATION_ID}",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )

@@ -42,6 +42,7 @@ class IntakeApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("ctrl+s", "settings", "Settings"),
+        Binding("ctrl+r", "cohort", "Cohort reports", show=False),  # trainees rarely need it
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -133,6 +134,11 @@ class IntakeApp(App[None]):
         from simulator.tui.screens.history import HistoryScreen
 
         self.push_screen(HistoryScreen())
+
+    def action_cohort(self) -> None:
+        from simulator.tui.screens.cohort import CohortScreen
+
+        self.push_screen(CohortScreen())
 
 
 def _forget_closed_screens() -> None:

@@ -10,6 +10,11 @@ ENTRIES = (
     ("Scenario library", "Back to the list of scenarios", "library"),
     ("History", "Past attempts, compare two, the bias mirror", "history"),
     ("Settings", "Feedback mode, alliance meters, theme", "settings"),
+    (
+        "Cohort reports",
+        "Supervisor: an assignment's completion, scores, missteps, decision heatmaps",
+        "cohort",
+    ),
     ("Help", "Keys and how the simulator scores", "help"),
 )
 
