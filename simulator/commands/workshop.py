@@ -1,7 +1,12 @@
+"""Workshop commands: `serve` (browsers, one process per tab), `facilitate` (the live view),
+and the internal `workshop-tab` that `serve` runs for each tab."""
+
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+
+from simulator.commands.serve_cli import register_serve
 
 
 def register(
@@ -21,7 +26,7 @@ def register(
     p.add_argument(
         "--code", metavar="CODE", help="open the room (or change its code): trainees type it"
     )
-    return {"facilitate": cmd_facilitate}
+    return {"facilitate": cmd_facilitate, **register_serve(sub)}
 
 
 def cmd_facilitate(args: argparse.Namespace) -> int:

@@ -1,0 +1,233 @@
+"""The workshop web server: textual-serve, one app process per browser tab, with a session cap.
+
+textual-serve's Server serves a page whose script opens a websocket; each websocket starts
+`command` (here `intake-sim workshop-tab ...`) as its own process under Textual's web driver
+and relays bytes both ways. This subclass adds what a workshop needs: our own page (title, the
+bundled font instead of a font CDN), websocket URLs taken from the request (so the page works
+under any host name or behind a reverse proxy), a cap on live tabs with a polite "workshop
+full" page answered before any process starts, and plain start-up lines instead of the logo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+TEMPLATES = Path(__file__).parent / "templates"
+# A reloaded page asks for a place while its old tab is still closing: wait this long for one.
+FULL_GRACE_S = 3.0
+FULL_RETRY_S = 15
+
+log = logging.getLogger("intake-sim.web")
+
+
+class WorkshopServer(Server):
+    """textual-serve's Server with a session cap and the workshop's pages."""
+
+    def __init__(
+        self,
+        command: str,
+        *,
+        host: str,
+        port: int,
+        max_sessions: int,
+        title: str = "intake-sim workshop",
+        public_url: str | None = None,
+        banner: str = "",
+    ) -> None:
+        super().__init__(command, host=host, port=port, title=title, templates_path=str(TEMPLATES))
+        self.fixed_public_url = public_url.rstrip("/") if public_url else None
+        self.max_sessions = max_sessions
+        self.banner = banner
+        self.live: dict[str, AppService] = {}
+        self._freed: asyncio.Event | None = None
+
+    # -- logging and start-up -------------------------------------------------------------
+
+    def initialize_logging(self) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+        for noisy in ("aiohttp.access", "textual-serve"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    async def on_startup(self, app: web.Application) -> None:
+        self._freed = asyncio.Event()
+
+    def run(self) -> None:
+        """Serve until Ctrl+C or SIGTERM. Raises OSError when the address cannot be bound."""
+        self.initialize_logging()
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        runner = web.AppRunner(await self._make_app(), handle_signals=False, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()  # OSError: port taken
+            # Only now, once the port is ours, is there anything to announce.
+            if self.banner:
+                print(self.banner, flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, stop.set)
+            await stop.wait()
+            log.info("Stopping: closing %d tab(s).", len(self.live))
+        finally:
+            await runner.cleanup()
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.router.add_get("/favicon.ico", self.handle_favicon)
+        return app
+
+    async def handle_favicon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def _base_url(self, request: web.Request) -> str:
+        if self.fixed_public_url:
+            return self.fixed_public_url
+        # Behind a TLS-terminating proxy the page must open wss://; the header only shapes the
+        # URLs sent back to the same client, so trusting it gives nothing away.
+        proto = request.headers.get("X-Forwarded-Proto", request.scheme)
+        scheme = "https" if proto == "https" else "http"
+        return f"{scheme}://{request.host}"
+
+    async def _place_free(self) -> bool:
+        if len(self.live) < self.max_sessions:
+            return True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FULL_GRACE_S
+        while len(self.live) >= self.max_sessions:
+            left = deadline - loop.time()
+            if left <= 0 or self._freed is None:
+                return False
+            self._freed.clear()
+            try:
+                await asyncio.wait_for(self._freed.wait(), left)
+            except TimeoutError:
+                return False
+        return True
+
+    def _full_page(self, request: web.Request) -> web.Response:
+        response = aiohttp_jinja2.render_template(
+            "full.html",
+            request,
+            {
+                "title": self.title,
+                "max_sessions": self.max_sessions,
+                "retry_after": FULL_RETRY_S,
+            },
+            status=503,
+        )
+        response.headers["Retry-After"] = str(FULL_RETRY_S)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        if not await self._place_free():
+            log.info("Workshop full (%d tabs): sent the full page.", len(self.live))
+            return self._full_page(request)
+        base = self._base_url(request)
+        ws_base = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
+        router = request.app.router
+        context: dict[str, Any] = {
+            "title": self.title,
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{ws_base}{router['websocket'].url_for()}",
+            "config": {
+                "static": {
+                    "url": f"{base}{router['static'].url_for(filename='/')}".rstrip("/") + "/"
+                }
+            },
+        }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # -- one process per websocket ----------------------------------------------------------
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
+        if not await self._place_free():
+            # The page was served before the cap was reached; say so in the terminal itself.
+            await websocket.send_bytes(
+                b"\r\n  The workshop is full right now. Close another tab of yours, or ask the "
+                b"facilitator, then reload this page.\r\n"
+            )
+            await websocket.close()
+            return websocket
+        width = to_int(request.query.get("width", "80"), 80)
+        height = to_int(request.query.get("height", "24"), 24)
+        service = AppService(
+            self.command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=_closer(websocket),
+            download_manager=self.download_manager,
+            debug=self.debug,
+        )
+        self.live[service.app_service_id] = service
+        log.info("Tab opened (%d of %d).", len(self.live), self.max_sessions)
+        try:
+            await service.start(width, height)
+            await self._relay(websocket, service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception:
+            log.exception("A tab failed")
+        finally:
+            try:
+                await service.stop()
+            finally:
+                self.live.pop(service.app_service_id, None)
+                if self._freed is not None:
+                    self._freed.set()
+                log.info("Tab closed (%d of %d).", len(self.live), self.max_sessions)
+        return websocket
+
+    async def _relay(self, websocket: web.WebSocketResponse, service: AppService) -> None:
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = message.json()
+                kind = envelope[0]
+            except (ValueError, TypeError, IndexError, KeyError):
+                continue  # not ours: ignore rather than end the tab
+            if kind == "stdin" and isinstance(envelope[1], str):
+                await service.send_bytes(envelope[1].encode("utf-8"))
+            elif kind == "resize" and isinstance(envelope[1], dict):
+                size = envelope[1]
+                await service.set_terminal_size(
+                    _bounded(size.get("width"), 80), _bounded(size.get("height"), 24)
+                )
+            elif kind == "ping":
+                await websocket.send_json(["pong", envelope[1]])
+            elif kind == "blur":
+                await service.blur()
+            elif kind == "focus":
+                await service.focus()
+
+
+def _closer(websocket: web.WebSocketResponse) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        await websocket.close()
+
+    return close
+
+
+def _bounded(value: object, default: int) -> int:
+    number = value if isinstance(value, int) and not isinstance(value, bool) else default
+    return max(10, min(number, 1000))
