@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--trainee", metavar="NAME", default=argparse.SUPPRESS, help="your pseudonym"
     )
+    parser.add_argument(
+        "--assignment",
+        metavar="PACK",
+        default=argparse.SUPPRESS,
+        help="open an assignment pack (its file, or its id once opened): its scenarios are marked",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the scenario library")
@@ -84,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", action="store_true", help="end with one JSON line summarising the session"
     )
-    p.add_argument("--mode", choices=("coach", "assessment"), default="coach")
+    p.add_argument("--mode", choices=("coach", "assessment"), default=None, help="default: coach")
+    p.add_argument(
+        "--assignment",
+        metavar="PACK",
+        default=argparse.SUPPRESS,
+        help="play under an assignment pack (file or id): its mode and typed-response setting",
+    )
     p.add_argument("--resume", action="store_true", help="continue your unfinished session of ID")
     p.add_argument("--trainee", metavar="NAME", default=argparse.SUPPRESS, help="your pseudonym")
     p.add_argument(
@@ -139,11 +151,15 @@ def _data_dir(args: argparse.Namespace) -> Path:
 def _library(args: argparse.Namespace) -> Any:
     from simulator.core.library import load_library
 
+    loaded = getattr(args, "_loaded_library", None)  # one command may ask more than once
+    if loaded is not None:
+        return loaded
     extra = [Path(p) for p in getattr(args, "scenarios", []) or []]
     for p in extra:
         if not p.exists():
             raise CliError(f"--scenarios {p}: no such file or directory")
-    return load_library(extra)
+    args._loaded_library = load_library(extra)
+    return args._loaded_library
 
 
 def _scenario(args: argparse.Namespace) -> Any:
@@ -333,6 +349,10 @@ def _open_store(args: argparse.Namespace) -> Any:
 
 
 def _run_tui(args: argparse.Namespace, scenario_id: str | None = None) -> int:
+    pack = None
+    if getattr(args, "assignment", None):  # checked and kept before the screen takes over
+        with _open_store(args) as store:
+            pack = _open_assignment(args, store, _library(args), scenario_id)
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise CliError("the full-screen app needs a terminal; add --plain for line-based mode")
     # Start-up builds a few hundred thousand objects that live as long as the app (modules,
@@ -344,9 +364,34 @@ def _run_tui(args: argparse.Namespace, scenario_id: str | None = None) -> int:
 
         extra = tuple(Path(p) for p in getattr(args, "scenarios", []) or [])
         trainee = getattr(args, "trainee", None) or os.environ.get(TRAINEE_ENV) or None
-        return run_app(_data_dir(args), trainee, extra, scenario_id)
+        return run_app(_data_dir(args), trainee, extra, scenario_id, pack)
     finally:
         gc.enable()
+
+
+def _open_assignment(
+    args: argparse.Namespace, store: Any, library: Any, scenario_id: str | None
+) -> Any:
+    """The pack of --assignment, checked (and `scenario_id` in it) and kept in the store."""
+    from simulator.assignment_play import PackError, require_in_pack, require_known, resolve_pack
+    from simulator.store.assignments import save_pack
+
+    known = {s.id for s in library.scenarios}
+    try:
+        pack, _ = resolve_pack(args.assignment, known, store)
+        require_known(pack, known)
+        if scenario_id is not None:
+            require_in_pack(pack, scenario_id)
+    except PackError as exc:
+        raise CliError(str(exc)) from None
+    if args.command == "play":
+        if args.mode is not None and args.mode != pack.mode:
+            raise CliError(f"assignment '{pack.id}' is played in {pack.mode} mode; drop --mode")
+        if args.free_text and not pack.free_text:
+            raise CliError(f"assignment '{pack.id}' has typed responses off; drop --free-text")
+        args.mode, args.free_text = pack.mode, pack.free_text
+    save_pack(store, pack)
+    return pack
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -366,14 +411,19 @@ def cmd_play(args: argparse.Namespace) -> int:
         normalise_stance(scenario, stance)
     except EngineError as exc:
         raise CliError(f"--stance: {exc}") from None
-    coder = None
-    if args.free_text:
-        from simulator.core.coder import default_coder
-
-        coder = default_coder(scenario.rubric)
     with _open_store(args) as store:
+        pack = None
+        if getattr(args, "assignment", None):
+            pack = _open_assignment(args, store, _library(args), scenario.id)
+        coder = None
+        if args.free_text:
+            from simulator.core.coder import default_coder
+
+            coder = default_coder(scenario.rubric)
         trainee = store.get_or_create_trainee(_trainee_name(args))
         unfinished = store.unfinished_sessions(trainee.id, scenario.id)
+        if pack is not None:  # under a pack, only its own sessions are continued
+            unfinished = [r for r in unfinished if r.assignment_id == pack.id]
         if args.resume:
             if not unfinished:
                 raise CliError(
@@ -391,9 +441,19 @@ def cmd_play(args: argparse.Namespace) -> int:
                     "add --resume to continue it. Starting a new one.",
                     file=sys.stderr,
                 )
-            practice = Practice.begin(store, trainee, scenario, args.mode, coder=coder)
+            practice = Practice.begin(
+                store, trainee, scenario, args.mode or "coach", pack and pack.id, coder
+            )
         io = PlainIO(stdin_reader(sys.stdin), sys.stdout)
-        return run_plain(practice, io, json_out=args.json, stance=stance, free_text=args.free_text)
+        code = run_plain(practice, io, json_out=args.json, stance=stance, free_text=args.free_text)
+        if pack is not None:
+            from simulator.assignment_play import progress_line
+            from simulator.store.assignments import progress
+
+            # With --json, standard output ends with the JSON line; the progress goes aside.
+            line = clean(progress_line(progress(store, pack, trainee.id)))
+            print(line, file=sys.stderr if args.json else sys.stdout)
+        return code
 
 
 def cmd_code(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -14,6 +15,11 @@ from simulator.tui.context import AppContext
 from simulator.tui.screens.library import LibraryScreen
 from simulator.tui.screens.profile import ProfileScreen
 from simulator.tui.screens.resume import ResumeScreen
+
+if TYPE_CHECKING:
+    from simulator.core.assignment import Pack
+    from simulator.core.compiled import CompiledScenario
+    from simulator.practice import Practice
 
 HIGH_CONTRAST = Theme(
     name="high-contrast",
@@ -97,7 +103,7 @@ class IntakeApp(App[None]):
     # -- navigation shared by screens ------------------------------------------------------
 
     def open_play(self, scenario_id: str | None = None, row_to_resume: object = None) -> None:
-        from simulator.practice import Practice, ResumeError
+        from simulator.practice import ResumeError
         from simulator.store import SessionRow, StoreError
         from simulator.tui.screens.play import PlayScreen
 
@@ -111,7 +117,12 @@ class IntakeApp(App[None]):
                 if scenario is None:
                     self.notify("That scenario is not in the library.", severity="error")
                     return
-                practice = Practice.begin(ctx.store, ctx.trainee, scenario, ctx.settings["mode"])
+                practice = _begin(ctx, scenario)
+                if ctx.assignment and scenario.id not in ctx.assignment.scenarios:
+                    self.notify(
+                        "This scenario is not part of the assignment: the session is your own "
+                        "practice and does not count towards it."
+                    )
         except (ResumeError, LookupError, StoreError) as exc:
             from simulator.tui.safe import notify
 
@@ -141,6 +152,23 @@ class IntakeApp(App[None]):
         self.push_screen(CohortScreen())
 
 
+def _begin(ctx: AppContext, scenario: CompiledScenario) -> Practice:
+    """A new session: under the open assignment pack when the scenario is in it (tagged, in the
+    pack's mode and typed-response setting), else as the trainee's own practice."""
+    from simulator.practice import Practice
+
+    assert ctx.trainee is not None
+    pack = ctx.assignment
+    if pack is None or scenario.id not in pack.scenarios:
+        return Practice.begin(ctx.store, ctx.trainee, scenario, ctx.settings["mode"])
+    coder = None
+    if pack.free_text:
+        from simulator.core.coder import default_coder
+
+        coder = default_coder(scenario.rubric)
+    return Practice.begin(ctx.store, ctx.trainee, scenario, pack.mode, pack.id, coder)
+
+
 def _forget_closed_screens() -> None:
     """Let the widgets of closed screens go (called as each session starts).
 
@@ -163,6 +191,7 @@ def run_app(
     trainee: str | None,
     extra: tuple[Path, ...] = (),
     scenario_id: str | None = None,
+    assignment: Pack | None = None,
 ) -> int:
     from simulator.core.library import load_library
     from simulator.store import Store
@@ -173,6 +202,7 @@ def run_app(
         # (intake-sim disabled the GC while it was built; see cli._run_tui).
         gc.freeze()
         gc.enable()
-        app = IntakeApp(AppContext(store, library, extra_dirs=extra), trainee, scenario_id)
+        context = AppContext(store, library, extra_dirs=extra, assignment=assignment)
+        app = IntakeApp(context, trainee, scenario_id)
         app.run()
     return 0

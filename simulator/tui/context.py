@@ -12,9 +12,11 @@ from simulator.core.library import Library
 from simulator.store import SessionRow, Store, Trainee
 
 if TYPE_CHECKING:  # imported where used: the library screen needs none of them (start-up time)
+    from simulator.core.assignment import Pack
     from simulator.core.engine import Session
     from simulator.core.mirror import Mirror
     from simulator.practice import Practice
+    from simulator.store.assignments import Progress
 
 DEFAULT_SETTINGS: dict[str, Any] = {"mode": "coach", "meters": True, "theme": "textual-dark"}
 
@@ -26,6 +28,7 @@ class AppContext:
     trainee: Trainee | None = None
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     extra_dirs: tuple[Path, ...] = ()
+    assignment: Pack | None = None  # the pack opened with --assignment; its sessions are tagged
 
     def sign_in(self, trainee: Trainee) -> None:
         self.trainee = trainee
@@ -38,6 +41,13 @@ class AppContext:
     def dyad(self, scenario: CompiledScenario) -> str:
         facets = self.trainee.facets if self.trainee else {}
         return dyad_for(scenario.model, facets) or "-"
+
+    def assignment_progress(self) -> Progress | None:
+        from simulator.store.assignments import progress
+
+        if self.assignment is None or self.trainee is None:
+            return None
+        return progress(self.store, self.assignment, self.trainee.id)
 
     def sessions(self) -> list[SessionRow]:
         return [] if self.trainee is None else self.store.sessions_for_trainee(self.trainee.id)

@@ -10,8 +10,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from simulator.core.compiled import CompiledScenario
 from simulator.core.library import FileResult
-from simulator.tui.context import ctx_of
+from simulator.store.assignments import ScenarioProgress
+from simulator.tui.context import AppContext, ctx_of
 from simulator.tui.safe import cell, plain
+from simulator.tui.screens.assignment import AssignmentBanner, status_cell
 
 COLUMNS = (
     ("Scenario", 30),
@@ -21,6 +23,7 @@ COLUMNS = (
     ("Dyad", 10),
     ("Last result", 12),
 )
+ASSIGNED_COLUMN = ("Assigned", 11)  # added once an assignment pack is open
 
 
 def _haystack(s: CompiledScenario) -> str:
@@ -43,12 +46,14 @@ class LibraryScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("h", "app.history", "History"),
         Binding("p", "profile", "Profile"),
+        Binding("i", "assignment", "Assignment"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield AssignmentBanner(id="assignment-banner")
         yield Input(
             placeholder="Filter: identity, problem, difficulty, theme... (press / to type, Esc to clear)",
             id="filter",
@@ -71,31 +76,36 @@ class LibraryScreen(Screen[None]):
         table = self.query_one(DataTable)
         query = self.query_one("#filter", Input).value.strip().lower()
         table.clear()
-        for s in ctx.library.scenarios:
+        self.query_one(AssignmentBanner).show(ctx)
+        marks = _assigned(ctx)
+        if marks is not None and len(table.columns) == len(COLUMNS):
+            table.add_column(ASSIGNED_COLUMN[0], width=ASSIGNED_COLUMN[1])
+        scenarios = ctx.library.scenarios
+        if ctx.assignment is not None:  # the pack's scenarios first, in its order
+            order = {sid: i for i, sid in enumerate(ctx.assignment.scenarios)}
+            scenarios = sorted(scenarios, key=lambda s: order.get(s.id, len(order)))
+        for s in scenarios:
             if query and not all(word in _haystack(s) for word in query.split()):
                 continue
             m = s.model
-            table.add_row(
+            cells = [
                 cell(m.title),
                 cell(f"{m.client.name}, {m.client.age}"),
                 cell(m.setting),
                 cell(m.difficulty),
                 cell(ctx.dyad(s)),
                 cell(ctx.last_result(s.id) if ctx.trainee else "-"),
-                key=s.id,
-            )
+            ]
+            if len(table.columns) > len(COLUMNS):
+                cells.append(cell(status_cell(marks.get(s.id)) if marks is not None else ""))
+            table.add_row(*cells, key=s.id)
         for res in ctx.library.invalid:
             if query and query not in res.display.lower():
                 continue
-            table.add_row(
-                cell(f"(not playable) {res.display}"),
-                cell(""),
-                cell(""),
-                cell(""),
-                cell(""),
-                cell(f"{len(res.errors)} error(s)"),
-                key=f"invalid:{res.display}",
-            )
+            cells = [cell(f"(not playable) {res.display}"), *[cell("")] * 4]
+            cells.append(cell(f"{len(res.errors)} error(s)"))
+            cells += [cell("")] * (len(table.columns) - len(COLUMNS))
+            table.add_row(*cells, key=f"invalid:{res.display}")
         self._show_detail()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -149,6 +159,11 @@ class LibraryScreen(Screen[None]):
             return
         self.app.open_play(key)  # type: ignore[attr-defined]
 
+    def action_assignment(self) -> None:
+        from simulator.tui.screens.assignment import AssignmentScreen
+
+        self.app.push_screen(AssignmentScreen(), lambda _pack: self.refresh_rows())
+
     def action_profile(self) -> None:
         from simulator.tui.screens.profile import ProfileScreen
 
@@ -163,6 +178,14 @@ class LibraryScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()
+
+
+def _assigned(ctx: AppContext) -> dict[str, ScenarioProgress] | None:
+    """Per scenario of the open pack, where the trainee stands (None without a pack)."""
+    progress = ctx.assignment_progress()
+    if ctx.assignment is None:
+        return None
+    return {s.scenario_id: s for s in progress.scenarios} if progress is not None else {}
 
 
 def _detail_text(s: CompiledScenario, dyad: str) -> str:
