@@ -288,12 +288,30 @@ def run_plain(
         coder = practice.coder
         for line in miti.lines(coder.title if coder else None):
             io.say(line)
+    _private_note(io, practice)
     if json_out:
         doc = summary.to_json()
         if miti is not None:
             doc["miti"] = miti.to_json()
         io.say(json.dumps(doc, ensure_ascii=False))
     return 0
+
+
+def _private_note(io: PlainIO, practice: Practice) -> None:
+    """Offer the optional private reflection; Enter (or the end of input) skips it."""
+    from simulator.store.reflections import save_reflection
+
+    io.say()
+    io.say("A private note for yourself (Enter to skip):")
+    entry = io.read_line()
+    if entry is None or not entry.strip():
+        return
+    try:
+        save_reflection(practice.store, practice.row.id, entry)
+    except StoreError as exc:
+        io.say(f"Note not saved: {exc}")
+        return
+    io.say("Note saved. It stays with you: bundles and reports leave it out.")
 
 
 def _rewind(io: PlainIO, practice: Practice, rest: list[str]) -> None:

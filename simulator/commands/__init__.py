@@ -6,7 +6,8 @@ building the parser stays cheap and never imports Textual.
 """
 
 MODULES = (
-    "simulator.commands.supervise",  # assign, export, import, trainee
+    "simulator.commands.supervise",  # assign
+    "simulator.commands.bundles",  # export, import, trainee export|erase
     "simulator.commands.reports",  # report
     "simulator.commands.xapi",  # xapi export|send
     "simulator.commands.workshop",  # serve, facilitate

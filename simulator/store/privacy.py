@@ -39,11 +39,32 @@ def export_document(
     }
 
 
+_LATER_TABLES = (
+    (
+        "reflections",
+        "DELETE FROM reflections WHERE session_id IN "
+        "(SELECT id FROM sessions WHERE trainee_id = ?)",
+    ),
+    (
+        "workshop_members",
+        "DELETE FROM workshop_members WHERE session_id IN "
+        "(SELECT id FROM sessions WHERE trainee_id = ?)",
+    ),
+    ("session_leases", "DELETE FROM session_leases WHERE trainee_id = ?"),
+)
+
+
 def delete_trainee_rows(conn: sqlite3.Connection, trainee_id: int) -> int:
     """Delete the trainee, their sessions and choices; the caller holds the transaction."""
     # Explicit deletes rather than ON DELETE CASCADE: they also work on a file written with
     # foreign keys off, and their row counts are exact.
-    n = conn.execute(schema.DELETE_SELF_REPORTS_OF_TRAINEE, (trainee_id,)).rowcount
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    n = 0
+    # Tables added by later schema versions (a backup may predate them).
+    for table, statement in _LATER_TABLES:
+        if table in tables:
+            n += conn.execute(statement, (trainee_id,)).rowcount
+    n += conn.execute(schema.DELETE_SELF_REPORTS_OF_TRAINEE, (trainee_id,)).rowcount
     n += conn.execute(schema.DELETE_SETTINGS_OF_TRAINEE, (trainee_id,)).rowcount
     n += conn.execute(schema.DELETE_CHOICES_OF_TRAINEE, (trainee_id,)).rowcount
     n += conn.execute(schema.DELETE_SESSIONS_OF_TRAINEE, (trainee_id,)).rowcount
