@@ -22,7 +22,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `simulator` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import coder_bench, engine_bench, tui_bench, validate_bench
+from bench import coder_bench, engine_bench, report_bench, tui_bench, validate_bench
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
     "engine": lambda a: engine_bench.run(quick=a.quick, choices=a.choices, seed=a.seed),
     "coder": lambda a: coder_bench.run(quick=a.quick, utterances=a.utterances, seed=a.seed),
     "tui": lambda a: tui_bench.run(quick=a.quick, runs=a.runs, presses=a.presses, seed=a.seed),
+    "report": lambda a: report_bench.run(quick=a.quick, sessions=a.sessions, seed=a.seed),
 }
 
 
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--runs", type=int, metavar="N", help="tui: start-up runs of each app (fresh processes)"
     )
     p.add_argument("--presses", type=int, metavar="N", help="tui: timed key presses")
+    p.add_argument(
+        "--sessions", type=int, metavar="N", help="report: completed sessions in the cohort"
+    )
     p.add_argument(
         "--keep",
         type=Path,

@@ -42,10 +42,10 @@ def quick_json() -> dict[str, Any]:
 
 def test_every_benchmark_reports(quick_json: dict[str, Any]) -> None:
     assert quick_json["quick"] is True
-    assert set(quick_json["benchmarks"]) == {"validate", "engine", "tui", "coder"}
+    assert set(quick_json["benchmarks"]) == {"validate", "engine", "tui", "coder", "report"}
     summary = quick_json["summary"]
     assert summary["checks_ok"] is True, summary["problems"]
-    assert summary["goals"] == 7
+    assert summary["goals"] == 9
     for bench in quick_json["benchmarks"].values():
         assert bench["ok"] is True, bench["problems"]
         for goal in bench["goals"]:
@@ -105,6 +105,39 @@ def test_tui_figures(quick_json: dict[str, Any]) -> None:
         "handled_p95_ms",
     ):
         assert _positive(fig[key]), key
+
+
+def test_report_figures(quick_json: dict[str, Any]) -> None:
+    report = quick_json["benchmarks"]["report"]
+    assert {g["name"] for g in report["goals"]} == {"report.seconds", "report.peak_mb"}
+    fig = report["figures"]
+    # 200 completed sessions of 12 decisions, written to a real store and reported on by the
+    # real command: the CSV has a row for each (the bench checks the HTML and the JSON counts).
+    assert fig["sessions"] == 200 and fig["decisions_per_session"] == 12
+    assert fig["csv_rows"] == 200
+    assert fig["scenarios"] >= 1 and fig["trainees"] * fig["scenarios"] >= 200
+    for key in (
+        "report_seconds",
+        "empty_report_seconds",
+        "peak_rss_mb",
+        "empty_peak_rss_mb",
+        "db_mb",
+        "html_mb",
+    ):
+        assert _positive(fig[key]), key
+
+
+def test_report_text_output() -> None:
+    proc = _run("-m", "bench.run", "--quick", "--only", "report", "--sessions", "60")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("report: "))
+    assert "60 sessions x 12 decisions" in head and "goal < 3 s" in head
+    assert "PASS" in head or "FAIL" in head
+    memory = next(line for line in lines if line.startswith("report.memory: "))
+    assert "goal < 300 MB" in memory
+    assert any(line.startswith("report.fixed: ") for line in lines)
+    assert lines[-1].startswith("summary: ") and "checks ok" in lines[-1]
 
 
 def test_tui_text_output() -> None:

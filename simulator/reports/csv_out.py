@@ -7,7 +7,7 @@ typed_responses when reflections are included. `counted` is yes for the attempt 
 (the latest completed one); filter on it to get one row per trainee and scenario.
 
 Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (and some a tab or carriage
-return) as a formula, so any text cell starting with one of those is prefixed with `'`.
+return, or blanks before one of those) as a formula, so any such text cell is prefixed with `'`.
 Text also passes through `clean` first (control characters and bidi overrides removed).
 """
 
@@ -15,26 +15,29 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from simulator.core.models import DIMENSIONS
 from simulator.core.text import clean
 from simulator.reports.cohort import CohortReport
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet could take for a formula: starting with a tab, carriage return or line
+# feed (clean() turns a carriage return into a line feed), or with = + - @ after any blanks.
+_FORMULA_START = re.compile(r"[\t\r\n]|[ \t\r\n]*[=+\-@]")
 
 
 def neutralise(value: str) -> str:
-    text = clean(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = value if value.isascii() and value.isprintable() else clean(value)
+    return "'" + text if _FORMULA_START.match(text) else text
 
 
 def _cell(value: object) -> str | int:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "yes" if value else "no"
-    if isinstance(value, int):
+    if type(value) is int:
         return value
     return neutralise(str(value))
 

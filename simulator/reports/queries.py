@@ -37,17 +37,20 @@ SELECT_SESSION_FIGURES = (
 # Every answer of the picked sessions (abandoned ones left out: a trainee who starts over would
 # count twice), with where it led: the node of the next answer, or the ending of a completed
 # session after its last answer. NULL when not known yet (the last answer of an active session).
+# Steps are contiguous from 0 (the store refuses a step out of order and a rewind deletes the
+# later ones), so the next answer is the one at step + 1, found through the UNIQUE(session_id,
+# step) index; a window function (lead() over each session) would sort every answer first,
+# about twice as slow over 120,000 answers.
 SELECT_EDGE_COUNTS = (
-    "SELECT scenario_id, node_id, option_id, target, count(*) FROM ("
-    "SELECT s.scenario_id AS scenario_id, c.node_id AS node_id, c.option_id AS option_id, "
-    "coalesce(lead(c.node_id) OVER (PARTITION BY c.session_id ORDER BY c.step), "
-    "CASE WHEN s.status = 'completed' THEN s.ending_id END) AS target "
-    "FROM choices AS c JOIN sessions AS s ON s.id = c.session_id "
+    "SELECT s.scenario_id, c.node_id, c.option_id, "
+    "coalesce(n.node_id, CASE WHEN s.status = 'completed' THEN s.ending_id END), count(*) "
+    "FROM sessions AS s JOIN choices AS c ON c.session_id = s.id "
+    "LEFT JOIN choices AS n ON n.session_id = c.session_id AND n.step = c.step + 1 "
     "WHERE s.status != 'abandoned' AND (:scenario IS NULL OR s.scenario_id = :scenario) AND "
     "(s.assignment_id IN (SELECT value FROM json_each(:assignments)) "
     "OR s.id IN (SELECT session_id FROM workshop_members "
     "WHERE cohort IN (SELECT value FROM json_each(:rooms)))) "
-    ") GROUP BY scenario_id, node_id, option_id, target"
+    "GROUP BY 1, 2, 3, 4"
 )
 
 COUNT_SESSIONS_OF_SCENARIO = (
