@@ -22,7 +22,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` and `simulator` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import coder_bench, engine_bench, report_bench, tui_bench, validate_bench
+from bench import coder_bench, engine_bench, report_bench, tui_bench, validate_bench, web_bench
 from bench.common import BenchResult
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], BenchResult]] = {
     "coder": lambda a: coder_bench.run(quick=a.quick, utterances=a.utterances, seed=a.seed),
     "tui": lambda a: tui_bench.run(quick=a.quick, runs=a.runs, presses=a.presses, seed=a.seed),
     "report": lambda a: report_bench.run(quick=a.quick, sessions=a.sessions, seed=a.seed),
+    "web": lambda a: web_bench.run(quick=a.quick, loads=a.runs, tabs=a.tabs),
 }
 
 
@@ -55,9 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--choices", type=int, metavar="N", help="engine: number of recorded choices")
     p.add_argument("--utterances", type=int, metavar="N", help="coder: utterances to code")
     p.add_argument(
-        "--runs", type=int, metavar="N", help="tui: start-up runs of each app (fresh processes)"
+        "--runs",
+        type=int,
+        metavar="N",
+        help="tui: start-up runs of each app; web: page loads (fresh processes)",
     )
     p.add_argument("--presses", type=int, metavar="N", help="tui: timed key presses")
+    p.add_argument("--tabs", type=int, metavar="N", help="web: tabs playing at once")
     p.add_argument(
         "--sessions", type=int, metavar="N", help="report: completed sessions in the cohort"
     )

@@ -42,10 +42,19 @@ def quick_json() -> dict[str, Any]:
 
 def test_every_benchmark_reports(quick_json: dict[str, Any]) -> None:
     assert quick_json["quick"] is True
-    assert set(quick_json["benchmarks"]) == {"validate", "engine", "tui", "coder", "report"}
+    assert set(quick_json["benchmarks"]) == {
+        "validate",
+        "engine",
+        "tui",
+        "coder",
+        "report",
+        "web",
+    }
     summary = quick_json["summary"]
     assert summary["checks_ok"] is True, summary["problems"]
-    assert summary["goals"] == 9
+    # The web benchmark needs a system Chromium; without one it says so and sets no goals.
+    web_skipped = quick_json["benchmarks"]["web"]["figures"]["skipped"]
+    assert summary["goals"] == 9 + (0 if web_skipped else 2)
     for bench in quick_json["benchmarks"].values():
         assert bench["ok"] is True, bench["problems"]
         for goal in bench["goals"]:
@@ -137,6 +146,42 @@ def test_report_text_output() -> None:
     memory = next(line for line in lines if line.startswith("report.memory: "))
     assert "goal < 300 MB" in memory
     assert any(line.startswith("report.fixed: ") for line in lines)
+    assert lines[-1].startswith("summary: ") and "checks ok" in lines[-1]
+
+
+def test_web_figures(quick_json: dict[str, Any]) -> None:
+    from tests.browser import require_chromium
+
+    require_chromium()
+    web = quick_json["benchmarks"]["web"]
+    assert {g["name"] for g in web["goals"]} == {"web.first_screen_ratio", "web.memory_ratio"}
+    fig = web["figures"]
+    assert fig["skipped"] is False and fig["loads"] == 2 and fig["tabs"] == 2
+    # One app process tree per connected tab, each with real resident memory.
+    assert len(fig["rss_tabs_kb"]) == 2 and all(_positive(kb) for kb in fig["rss_tabs_kb"])
+    for key in (
+        "first_screen_s",
+        "terminal_startup_s",
+        "first_screen_ratio",
+        "rss_per_tab_kb",
+        "rss_terminal_kb",
+        "rss_server_kb",
+        "memory_ratio",
+    ):
+        assert _positive(fig[key]), key
+
+
+def test_web_text_output() -> None:
+    from tests.browser import require_chromium
+
+    require_chromium()
+    proc = _run("bench/run.py", "--quick", "--only", "web", "--runs", "1", "--tabs", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    for prefix in ("web.first_screen: ", "web.memory: "):
+        line = next(line for line in lines if line.startswith(prefix))
+        assert "goal <= 1.5" in line and ("PASS" in line or "FAIL" in line)
+    assert "1 playing at once" in next(line for line in lines if line.startswith("web.memory"))
     assert lines[-1].startswith("summary: ") and "checks ok" in lines[-1]
 
 

@@ -188,7 +188,7 @@ class LeasedStore(Store):
             if write and self.lease is not None and not owns(conn, *self.lease):
                 if self.on_lost is not None:
                     self.on_lost()
-                raise LeaseLost(f"Not saved: {LOST_TEXT}")
+                raise LeaseLost(LOST_TEXT)
             yield conn
 
     def start_session(
