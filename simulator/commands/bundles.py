@@ -159,7 +159,7 @@ def _trainee_export(args: argparse.Namespace) -> int:
 
 
 def _summary(counts: dict[str, Any]) -> str:
-    shown = [f"{n} {what}" for what, n in counts.items() if n]
+    shown = [f"{n} {what if n != 1 else what[:-1]}" for what, n in counts.items() if n]
     return ", ".join(shown) if shown else "no sessions or other data"
 
 
