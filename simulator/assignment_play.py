@@ -84,6 +84,11 @@ def counts(p: Progress) -> str:
     return f"{p.completed} of {len(p.scenarios)} scenarios done, {p.passed} passed"
 
 
+def opening_line(p: Progress) -> str:
+    """One line as a session under the pack begins."""
+    return f'Assignment {p.pack.id} "{p.pack.title}" ({due_text(p.pack)}): {counts(p)}'
+
+
 def progress_line(p: Progress) -> str:
     """One line after each session: counts and what to do next."""
     line = f"Assignment {p.pack.id}: {counts(p)}"

@@ -445,6 +445,11 @@ def cmd_play(args: argparse.Namespace) -> int:
                 store, trainee, scenario, args.mode or "coach", pack and pack.id, coder
             )
         io = PlainIO(stdin_reader(sys.stdin), sys.stdout)
+        if pack is not None:
+            from simulator.assignment_play import opening_line
+            from simulator.store.assignments import progress
+
+            print(clean(opening_line(progress(store, pack, trainee.id))))
         code = run_plain(practice, io, json_out=args.json, stance=stance, free_text=args.free_text)
         if pack is not None:
             from simulator.assignment_play import progress_line
