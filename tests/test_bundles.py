@@ -217,7 +217,9 @@ def test_malformed_bundles_are_refused_with_the_place(
     _refused(supervisor, _rehash(bundle), reason)
 
 
-def test_not_a_bundle_at_all(supervisor: Store) -> None:
+def test_not_a_bundle_at_all(trainee_store: Store, supervisor: Store) -> None:
+    personal = json.loads(json.dumps(trainee_store.export_trainee("Noa")))
+    _refused(supervisor, personal, "a trainee's personal export")
     _refused(supervisor, [1, 2], "not an intake-sim result bundle")
     _refused(supervisor, "text", "not an intake-sim result bundle")
 

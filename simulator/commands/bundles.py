@@ -75,6 +75,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from simulator.core.text import clean
     from simulator.store import atomic_write
     from simulator.store.bundles import (
+        MAX_BUNDLE_BYTES,
         bundle_bytes,
         default_file_name,
         export_bundle,
@@ -94,7 +95,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = Path(
         args.output or default_file_name(pseudonym, args.assignment, bundle["created_at"])
     )
-    atomic_write(target, bundle_bytes(bundle))
+    data = bundle_bytes(bundle)
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise CliError(
+            f"the bundle would be {len(data) / 2**20:.0f} MiB, over the "
+            f"{MAX_BUNDLE_BYTES // 2**20} MiB that import accepts; export one assignment at a "
+            "time with --assignment"
+        )
+    atomic_write(target, data)
     done = sum(1 for s in rows if s["status"] == "completed")
     text = " with typed responses and reflections" if args.include_reflections else ""
     print(

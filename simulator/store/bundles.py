@@ -46,6 +46,7 @@ from simulator.store.db import (
 )
 from simulator.store.errors import StoreError
 from simulator.store.models import SessionRow
+from simulator.store.privacy import EXPORT_FORMAT
 from simulator.store.reflections import REFLECTION_MAX, SELECT_REFLECTION, UPSERT_REFLECTION
 
 BUNDLE_FORMAT = "intake-sim/result-bundle"
@@ -328,6 +329,11 @@ def _no_constant(name: str) -> Any:
 
 def check_bundle(data: Any) -> BundleIn:
     """The bundle, checked: format, version, content hash, then every field strictly."""
+    if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT:
+        raise BundleError(
+            "this is a trainee's personal export (intake-sim trainee export), not a result "
+            "bundle; make one with intake-sim export"
+        )
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise BundleError(f'not an intake-sim result bundle (no "format": "{BUNDLE_FORMAT}")')
     version = data.get("format_version")
