@@ -18,7 +18,7 @@ import pytest
 from simulator.core.assignment import Pack
 from simulator.core.compiled import CompiledScenario
 from simulator.practice import Practice
-from simulator.store import Store
+from simulator.store import Store, StoreError
 from simulator.store.assignments import get_pack, save_pack, sessions_for_assignment
 from simulator.store.bundles import (
     BUNDLE_FORMAT,
@@ -360,3 +360,16 @@ def test_export_and_import_commands(tmp_path: Path) -> None:
     assert r.returncode == 1 and "no sessions of assignment 'nope'" in r.stderr
     r = run("import", cwd=tmp_path, data_dir=sup)
     assert r.returncode == 2 and "FILE" in r.stderr
+
+
+def test_reflections_are_kept_replaced_and_removed(trainee_store: Store) -> None:
+    sid = trainee_store.sessions_for_trainee(trainee_store.get_trainee("Noa").id)[0].id  # type: ignore[union-attr]
+    saved = save_reflection(trainee_store, sid, "  first line\n\x1b[31msecond\x07 line  ")
+    assert saved is not None and saved.text == "first line\n[31msecond line"
+    assert get_reflection(trainee_store, sid) == saved
+    assert save_reflection(trainee_store, sid, "   ") is None  # an empty note removes it
+    assert get_reflection(trainee_store, sid) is None
+    with pytest.raises(StoreError, match="at most 10000 characters"):
+        save_reflection(trainee_store, sid, "x" * 10_001)
+    with pytest.raises(StoreError, match="There is no session nope"):
+        save_reflection(trainee_store, "nope", "a note")
