@@ -90,6 +90,9 @@ def histogram(stats: DimensionStats) -> Chart:
     chart.label(H_LEFT - 6, H_TOP + 4, str(top), "tick", "end")
     chart.label(H_LEFT - 6, base, "0", "tick", "end")
     chart.label(12, H_TOP + H_PLOT_H / 2, "sessions", "tick vertical")
+    if t is not None:  # drawn first, so bars and their counts (white-edged) sit on top
+        tx = H_LEFT + t * H_PLOT_W / 100
+        chart.line(tx, H_TOP - 12, tx, base, "threshold", f"pass threshold: {t}")
     for i, n in enumerate(bins):
         lo, hi = i * 10, (100 if i == BINS - 1 else i * 10 + 9)
         below = t is not None and hi < t
@@ -105,7 +108,6 @@ def histogram(stats: DimensionStats) -> Chart:
         chart.label(H_LEFT + v * H_PLOT_W / 100, base + 14, str(v), "tick")
     if t is not None:
         tx = H_LEFT + t * H_PLOT_W / 100
-        chart.line(tx, H_TOP - 12, tx, base, "threshold", f"pass threshold: {t}")
         chart.label(tx, H_TOP - 16, f"threshold {t}", "threshold-label")
     q = stats.quartiles
     if q is not None and stats.low is not None and stats.high is not None:
@@ -156,7 +158,7 @@ def dyad_bars(dyads: Sequence[DyadStats], titles: dict[str, str]) -> Chart:
             chart.label(
                 D_LEFT + w + 6,
                 y + 11,
-                f"{d.dyad[0].upper()}{d.dyad[1:]} {_num(mean)} (n={d.sessions})",
+                f"{d.dyad[0].upper()}{d.dyad[1:]} {mean:.1f} (n={d.sessions})",
                 "count",
                 "start",
             )
