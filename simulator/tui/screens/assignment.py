@@ -31,11 +31,11 @@ def status_cell(s: ScenarioProgress | None) -> str:
 
 
 def banner_text(pack: Pack, p: Progress | None) -> str:
-    from simulator.assignment_play import counts, due_text, next_up
+    from simulator.assignment_play import due_text, next_up
 
-    parts = [f"Assignment: {pack.title} ({pack.id})", due_text(pack), f"{pack.mode} mode"]
+    parts = [f"Assignment: {pack.title}", due_text(pack), f"{pack.mode} mode"]
     if p is not None:
-        parts.append(counts(p))
+        parts.append(f"{p.completed} of {len(p.scenarios)} done, {p.passed} passed")
         nxt = next_up(p)
         parts.append("all passed" if nxt is None else f"next: {nxt.scenario_id}")
     return "  ·  ".join(parts) + "  ·  i: instructions"

@@ -23,7 +23,7 @@ COLUMNS = (
     ("Dyad", 10),
     ("Last result", 12),
 )
-ASSIGNED_COLUMN = ("Assigned", 11)  # added once an assignment pack is open
+ASSIGNED_COLUMN = ("Assigned", 10)  # second, once an assignment pack is open
 
 
 def _haystack(s: CompiledScenario) -> str:
@@ -79,7 +79,11 @@ class LibraryScreen(Screen[None]):
         self.query_one(AssignmentBanner).show(ctx)
         marks = _assigned(ctx)
         if marks is not None and len(table.columns) == len(COLUMNS):
-            table.add_column(ASSIGNED_COLUMN[0], width=ASSIGNED_COLUMN[1])
+            # Next to the title, where a narrow terminal still shows it.
+            table.clear(columns=True)
+            for label, width in (COLUMNS[0], ASSIGNED_COLUMN, *COLUMNS[1:]):
+                table.add_column(label, width=width)
+        assigned = len(table.columns) > len(COLUMNS)
         scenarios = ctx.library.scenarios
         if ctx.assignment is not None:  # the pack's scenarios first, in its order
             order = {sid: i for i, sid in enumerate(ctx.assignment.scenarios)}
@@ -96,15 +100,16 @@ class LibraryScreen(Screen[None]):
                 cell(ctx.dyad(s)),
                 cell(ctx.last_result(s.id) if ctx.trainee else "-"),
             ]
-            if len(table.columns) > len(COLUMNS):
-                cells.append(cell(status_cell(marks.get(s.id)) if marks is not None else ""))
+            if assigned:
+                cells.insert(1, cell(status_cell(marks.get(s.id)) if marks is not None else ""))
             table.add_row(*cells, key=s.id)
         for res in ctx.library.invalid:
             if query and query not in res.display.lower():
                 continue
             cells = [cell(f"(not playable) {res.display}"), *[cell("")] * 4]
             cells.append(cell(f"{len(res.errors)} error(s)"))
-            cells += [cell("")] * (len(table.columns) - len(COLUMNS))
+            if assigned:
+                cells.insert(1, cell(""))
             table.add_row(*cells, key=f"invalid:{res.display}")
         self._show_detail()
 
