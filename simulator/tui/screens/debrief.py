@@ -8,6 +8,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 
+from simulator.core.coder import default_coder
+from simulator.core.coder_play import MitiSummary, miti_summary, typed_turns
 from simulator.core.debrief import client_debrief
 from simulator.core.engine import Session
 from simulator.core.scoring import summarize
@@ -30,6 +32,9 @@ class DebriefScreen(Screen[None]):
         self.session = session
         self.report = report
         self.summary = summarize(session)
+        self.miti: MitiSummary | None = None
+        if typed_turns(session):  # MITI-style figures over what was typed (as plain mode gives)
+            self.miti = miti_summary(session, default_coder(session.scenario.rubric))
 
     def compose(self) -> ComposeResult:
         scenario = self.session.scenario
@@ -61,6 +66,11 @@ class DebriefScreen(Screen[None]):
             yield Static(plain(f"{style.title}: {style.meaning}\nWhy: {s.broaching_reason}"))
             yield Label("Cultural Formulation Interview domains", classes="section")
             yield Static(plain(self._cfi_text()))
+            if self.miti is not None:
+                coder = default_coder(scenario.rubric)
+                head, *rows = self.miti.lines(coder.title)
+                yield Label(plain(head), classes="section", id="miti-title")
+                yield Static(plain("\n".join(r.strip() for r in rows)), id="miti")
             yield Label("For next time", classes="section")
             yield Static(plain(self._points_text()))
             yield Static(

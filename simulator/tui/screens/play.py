@@ -1,29 +1,49 @@
-"""Playing an intake: the client's line and cue, numbered responses, the stance, feedback."""
+"""Playing an intake: the client's line and cue, numbered responses or a typed one, the stance,
+feedback.
+
+A typed response takes the same path as in plain mode (simulator/plain.py): `Practice.read` codes
+it, `rank_options` maps it to the nearest written response (the trainee picks between the two
+closest when the mapping is unsure), and `Practice.choose_typed` saves the text with the choice
+and scores the typed codes.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from simulator.core.coder import CodedResponse
+from simulator.core.coder_play import OptionMatch, TypedOption, rank_options
 from simulator.core.engine import EngineError
 from simulator.core.feedback import TurnFeedback, turn_feedback
 from simulator.core.models import ALLIANCE_VARS
+from simulator.plain import MAX_TYPED
 from simulator.practice import Practice
 from simulator.store import StoreError
 from simulator.tui.context import ctx_of
 from simulator.tui.safe import notify, plain
 from simulator.tui.widgets.bars import bar_lines
+from simulator.tui.widgets.typed_read import typed_read
 
 STANCE_KEYS = (("t", "tone"), ("e", "eye_contact"), ("p", "posture"), ("a", "pace"), ("n", "notes"))
 
 
+TYPE_HINT = "Or type your own response: press / (Enter sends it, Esc returns here)"
+TYPING_HINT = "Type your response and press Enter (a number picks one above; Esc: the list)"
+
+
 class PlayScreen(Screen[None]):
+    DEFAULT_CSS = """
+    PlayScreen #typed { margin-top: 0; }
+    """
     BINDINGS = [
         *(Binding(str(i), f"choose({i})", f"Response {i}", show=False) for i in range(1, 10)),
+        Binding("slash", "type", "Type your own", show=False),  # said in the hint
         Binding("t", "stance('tone')", "Tone"),
         Binding("e", "stance('eye_contact')", "Eyes"),
         Binding("p", "stance('posture')", "Posture"),
@@ -41,6 +61,7 @@ class PlayScreen(Screen[None]):
         self.stance: dict[str, str] = dict(rubric.stance_defaults)
         if practice.session.turns:
             self.stance = dict(practice.session.turns[-1].stance)
+        self.typing = False  # typed responses by default (setting, pack, or a typed session)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,6 +72,12 @@ class PlayScreen(Screen[None]):
                 yield Static(id="cue")
                 yield Label("Your response (1-9 or arrows and Enter):", classes="section")
                 yield OptionList(id="options")
+                yield Static(TYPE_HINT, id="typed-hint", classes="section")
+                yield Input(
+                    placeholder="What would you say to the client?",
+                    max_length=MAX_TYPED,
+                    id="typed",
+                )
                 yield Static(id="stance")
             with VerticalScroll(id="side"):
                 yield Static(id="meters")
@@ -61,6 +88,8 @@ class PlayScreen(Screen[None]):
         if self.practice.notice:
             notify(self, self.practice.notice, timeout=10)
         self._apply_meters_setting()
+        self.typing = self._typing_by_default()
+        self.query_one("#typed-hint", Static).update(TYPING_HINT if self.typing else TYPE_HINT)
         if self.practice.session.done:
             self._finish()
             return
@@ -97,7 +126,10 @@ class PlayScreen(Screen[None]):
         for i, option in enumerate(session.options(), 1):
             options.add_option(Option(plain(f"{i}. {option.say}"), id=option.key))
         options.highlighted = 0
-        options.focus()
+        if self.typing:
+            self.query_one("#typed", Input).focus()
+        else:
+            options.focus()
         self._show_stance()
         self._show_meters()
         from simulator.tui.room_watch import watch_room  # a workshop room paused here holds play
@@ -122,9 +154,28 @@ class PlayScreen(Screen[None]):
     def _apply_meters_setting(self) -> None:
         self.query_one("#meters", Static).display = bool(ctx_of(self).settings.get("meters", True))
 
-    def _feedback_text(self, fb: TurnFeedback) -> str:
+    def _typing_by_default(self) -> bool:
+        """Typed responses first when the trainee's setting, the session's assignment pack or an
+        earlier typed answer in this session says so."""
+        ctx = ctx_of(self)
+        if ctx.settings.get("free_text", False):
+            return True
+        if any(isinstance(t.option, TypedOption) for t in self.practice.session.turns):
+            return True
+        pack_id = self.practice.row.assignment_id
+        if pack_id:
+            from simulator.store.assignments import get_pack
+
+            try:
+                pack = get_pack(ctx.store, pack_id)
+            except StoreError:
+                return False
+            return bool(pack is not None and pack.free_text)
+        return False
+
+    def _feedback_text(self, fb: TurnFeedback, *, read_as: bool = True) -> str:
         rubric = self.practice.scenario.rubric.model
-        lines = [f"Read as: {fb.read_as}", ""]
+        lines = [f"Read as: {fb.read_as}", ""] if read_as else []
         for note in fb.notes:
             sign = {"positive": "+", "negative": "-", "neutral": "="}[note.valence]
             lines.append(f"{sign} {note.title}: {note.text}")
@@ -185,11 +236,85 @@ class PlayScreen(Screen[None]):
             feedback.update(plain(f'You said: "{option.say}"\n\n' + self._feedback_text(fb)))
         else:
             feedback.update(plain(f'You said: "{option.say}"\n\nResponse recorded.'))
+        self._after_answer()
+
+    def _after_answer(self) -> None:
         self.query_one("#side", VerticalScroll).scroll_home(animate=False)
         if self.practice.session.done:
             self._finish()
         else:
             self._show_node()
+
+    # -- typed responses -------------------------------------------------------------------
+
+    def action_type(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "typed":
+            event.stop()
+            self._submit_typed(event.value)
+
+    def _submit_typed(self, value: str) -> None:
+        session = self.practice.session
+        if session.done:
+            return
+        options = session.options()
+        text = value.strip()
+        if not text:
+            self.notify("Type a response first, or press Esc to choose a written one.")
+            return
+        if text.isdigit():  # as in plain mode, a number picks a written response
+            if 1 <= int(text) <= len(options):
+                self.query_one("#typed", Input).value = ""
+                self._answer(int(text) - 1)
+            else:
+                self.notify(f"There are responses 1 to {len(options)}; or type your own words.")
+            return
+        if len(text) > MAX_TYPED:
+            self.notify(f"That is {len(text)} characters; keep a response under {MAX_TYPED}.")
+            return
+        coded = self.practice.read(text)
+        coder = self.practice.coder
+        assert coder is not None  # practice.read set it
+        mapping = rank_options(coder, coded, options, self.practice.scenario)
+        if mapping.confident or len(mapping.ranked) == 1:
+            self._commit_typed(coded, mapping.best, "the closest match")
+            return
+        from simulator.tui.screens.typed_choice import TypedChoiceScreen
+
+        closest = mapping.closest_two
+
+        def picked(index: int | None) -> None:
+            if index is None:  # retype: the words stay in the box
+                self.query_one("#typed", Input).focus()
+                return
+            self._commit_typed(coded, closest[index], "your choice")
+
+        self.app.push_screen(TypedChoiceScreen(coded.text, closest), picked)
+
+    def _commit_typed(self, coded: CodedResponse, counted: OptionMatch, how: str) -> None:
+        coder = self.practice.coder
+        assert coder is not None
+        try:
+            self.practice.choose_typed(counted.option, coded, self.stance)
+        except StoreError as exc:
+            notify(self, f"Not saved: {exc}", severity="error", timeout=10)
+            return
+        except EngineError as exc:
+            notify(self, f"Not accepted: {exc}", severity="error")
+            return
+        self.query_one("#typed", Input).value = ""
+        self.typing = True  # keep typing at the next decision
+        self.query_one("#typed-hint", Static).update(TYPING_HINT)
+        head = typed_read(coder, coded, counted, how)
+        if self.practice.mode == "coach":
+            fb = turn_feedback(self.practice.session, self.practice.session.step - 1)
+            body = plain(self._feedback_text(fb, read_as=False))
+        else:
+            body = plain("Response recorded.")
+        self.query_one("#feedback", Static).update(Content("\n\n").join([head, body]))
+        self._after_answer()
 
     def action_stance(self, aspect: str) -> None:
         # Cycle from the neutral default to the rubric's first (most attuned) value onwards.
@@ -230,6 +355,9 @@ class PlayScreen(Screen[None]):
         self.app.push_screen(RewindScreen(self.practice.session), done)
 
     def action_leave(self) -> None:
+        if isinstance(self.focused, Input):  # Esc in the typing box goes back to the list
+            self.query_one("#options", OptionList).focus()
+            return
         self.notify("Saved. Resume from the library or with --resume.")
         self.app.pop_screen()
 

@@ -1,4 +1,4 @@
-"""Settings: feedback mode, alliance meters, theme (including high contrast)."""
+"""Settings: feedback mode, alliance meters, typed responses, theme (including high contrast)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class SettingsScreen(ModalScreen[None]):
                     yield RadioButton(label, value=s.get("mode") == value)
             yield Label("Show the alliance meters while playing")
             yield Switch(value=bool(s.get("meters", True)), id="meters")
+            yield Label("Type your own responses (free text) instead of choosing by default")
+            yield Switch(value=bool(s.get("free_text", False)), id="free_text")
             yield Label("Theme")
             with RadioSet(id="theme"):
                 for value, label in THEMES:
@@ -46,7 +48,7 @@ class SettingsScreen(ModalScreen[None]):
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         ctx = ctx_of(self)
-        ctx.settings["meters"] = event.value
+        ctx.settings[event.switch.id or "meters"] = event.value
         ctx.save_settings()
 
     def action_close(self) -> None:
