@@ -221,3 +221,20 @@ async def test_a_broken_scenario_file_still_lists_with_a_pack_open(
         await pilot.pause()
         [bad] = [cells for key, cells in table_rows(app).items() if key.startswith("invalid:")]
         assert bad[0].startswith("(not playable)") and bad[1] == "" and bad[-1] == "1 error(s)"
+
+
+async def test_pack_text_reaches_the_screen_inert(store: Store) -> None:
+    """A pack is someone else's file: markup in its title or instructions is shown as typed."""
+    hostile = PACK.model_copy(
+        update={"title": "[@click=app.quit]Spring[/]", "instructions": "[b]Bold?[/b]"}
+    )
+    app = make_app(store, hostile)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Assignment: [@click=app.quit]Spring[/]" in banner(app)
+        await pilot.press("i")
+        await pilot.pause()
+        assert "[b]Bold?[/b]" in str(app.screen.query_one("#assignment-text").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, LibraryScreen)

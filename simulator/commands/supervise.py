@@ -118,6 +118,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     from simulator.cli import CliError, _library
     from simulator.core.assignment import load_pack_text, pack_to_yaml
+    from simulator.core.text import clean
     from simulator.store import atomic_write
 
     library = _library(args)
@@ -133,14 +134,16 @@ def _new(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise CliError(f"{out} already exists; add --force to replace it")
     atomic_write(out, text.encode("utf-8"))
-    print(
+    lines = [
         f"Wrote {out}: assignment {pack.id}, {len(pack.scenarios)} scenario(s), {pack.mode} mode."
-    )
+    ]
     if defaulted:
-        print(f"Defaults used for {', '.join(defaulted)}: edit the file to change them.")
-    print(
+        lines.append(f"Defaults used for {', '.join(defaulted)}: edit the file to change them.")
+    lines.append(
         f"Check it: intake-sim assign show {out}. Keep it for reports: intake-sim assign add {out}"
     )
+    for line in lines:
+        print(clean(line))
     if pack.due is not None and pack.due < _dt.date.today():
         print(f"Note: the due date {pack.due.isoformat()} is in the past.", file=sys.stderr)
     return 0
@@ -390,6 +393,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     from simulator.cli import CliError, _data_dir, _library, _open_store
     from simulator.core.assignment import load_pack
+    from simulator.core.text import clean
     from simulator.store.assignments import get_pack, save_pack
 
     path = Path(args.pack)
@@ -410,16 +414,17 @@ def _add(args: argparse.Namespace) -> int:
             )
         changed = save_pack(store, pack)
     if before is None:
-        print(
+        done = (
             f"Added assignment {pack.id} (version {pack.version}, {len(pack.scenarios)} "
             f"scenario(s)) to the store at {_data_dir(args)}."
         )
     elif not changed:
-        print(f"Assignment {pack.id} version {pack.version} is already in the store, unchanged.")
+        done = f"Assignment {pack.id} version {pack.version} is already in the store, unchanged."
     else:
-        print(
+        done = (
             f"Replaced assignment {pack.id} version {before.version} with version {pack.version}."
         )
+    print(clean(done))
     print(f"Report: intake-sim report --assignment {pack.id}")
     return 0
 
