@@ -683,3 +683,52 @@ def test_the_whole_loop_in_real_processes(tmp_path: Path) -> None:
     assert "Assignment p: 1 of 1 scenarios done, 1 passed; all passed." in played.stderr
     bad = cli("assign", "validate", str(tmp_path / "gone.yaml"))
     assert bad.returncode == 1 and "IS001" in bad.stdout and "Traceback" not in bad.stderr
+
+
+BAD_FILES = {
+    "missing": (None, "gone.yaml: no such pack file"),
+    "not-yaml": ("id: x\ntitle: [unclosed\n", "IS004 "),
+    "not-a-mapping": ("just a sentence\n", "IS10"),
+    "unknown-scenario": ("- larisa-pills", "IS401 unknown scenario 'larisa-pill'"),
+    "bad-threshold": ("asking: 60", "IS404 threshold 160 for asking is out of range"),
+    "bad-date": ("due: 2027-04-30", "IS405 due '2027-04-31' is not a date"),
+    "duplicate-scenarios": ("- nelson-back", "IS402 scenario 'shula-nerves' is listed twice"),
+    "oversized": ("", "IS002 file is "),
+}
+REPLACEMENTS = {
+    "unknown-scenario": "- larisa-pill",
+    "bad-threshold": "asking: 160",
+    "bad-date": "due: 2027-04-31",
+    "duplicate-scenarios": "- shula-nerves",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+@pytest.mark.parametrize("command", ["add", "play", "progress", "app"])
+def test_every_kind_of_bad_pack_file_is_one_line_and_saves_nothing(
+    data_dir: Path, tmp_path: Path, capsys, kind: str, command: str
+) -> None:
+    run(capsys, *FULL)
+    source, expected = BAD_FILES[kind]
+    name = "gone.yaml" if source is None else f"{kind}.yaml"
+    if kind in REPLACEMENTS:
+        write_variant(tmp_path, name, source or "", REPLACEMENTS[kind])
+    elif kind == "oversized":
+        (tmp_path / name).write_text("id: x\n" + "#" * MAX_PACK_BYTES, encoding="utf-8")
+    elif source is not None:
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    argv = {
+        "add": ["assign", "add", name],
+        "play": ["play", SCENARIO, "--plain", "--assignment", name],
+        "progress": ["assign", "progress", name],
+        "app": ["--assignment", name],
+    }[command]
+    code, out, err = run(capsys, *argv, stdin="1\n")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], err
+    assert "Traceback" not in err and out == ""
+    if data_dir.exists():  # the store may not have been created at all
+        with Store.open(data_dir) as store:
+            assert get_pack(store, "spring-2027") is None
+            assert store.list_trainees() == []
