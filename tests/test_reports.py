@@ -335,7 +335,7 @@ def test_text_report_sections(
     # Drill-down: Cy's three sessions, the first one not counted.
     start = lines.index("  Cy: passed")
     cy = lines[start + 1 : start + 7]
-    assert cy[0].startswith("    minimal: completed") and "below on listening" in cy[0]
+    assert cy[0].startswith("    minimal: completed") and "below on Listening" in cy[0]
     assert cy[2].startswith("    minimal (counted): completed") and "; pass" in cy[2]
     assert cy[4].startswith("    shula-nerves (counted): completed")
     assert cy[1].startswith("      path: first > second > third > ")

@@ -182,7 +182,11 @@ def sessions_of(report: CohortReport, t: TraineeResult) -> list[str]:
         verdict = (
             ""
             if sess.passed is None
-            else ("pass" if sess.passed else f"below on {', '.join(sess.failing)}")
+            else (
+                "pass"
+                if sess.passed
+                else f"below on {', '.join(dims.get(d, d) for d in sess.failing)}"
+            )
         )
         mark = " (counted)" if sess.counted else ""
         path = " > ".join(sess.path) if sess.path else f"{sess.decisions} answered"

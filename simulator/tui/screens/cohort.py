@@ -24,11 +24,11 @@ class CohortScreen(Screen[None]):
     """Pick an assignment (Enter) to see its report; H opens the decision heatmap."""
 
     DEFAULT_CSS = """
-    CohortScreen #cohort-top { height: auto; max-height: 40%; }
-    CohortScreen #packs { height: auto; max-height: 12; }
-    CohortScreen #cohort-main { height: 1fr; }
-    CohortScreen #trainees { width: 2fr; height: 1fr; }
-    CohortScreen #trainee-detail { width: 3fr; border-left: solid $primary; padding: 0 1; }
+    CohortScreen #packs { height: auto; max-height: 8; }
+    CohortScreen #report-scroll { height: 1fr; border-top: solid $primary; padding: 0 1; }
+    CohortScreen #cohort-main { height: 1fr; border-top: solid $primary; }
+    CohortScreen #trainees { width: 1fr; height: 1fr; }
+    CohortScreen #trainee-detail { width: 1fr; border-left: solid $primary; padding: 0 1; }
     """
     BINDINGS = [
         Binding("enter", "open", "Open report"),
@@ -44,15 +44,18 @@ class CohortScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="cohort-top"):
-            yield Label(
-                "Assignments (Enter opens the report, H the decision heatmap)", classes="section"
-            )
-            yield DataTable(id="packs", cursor_type="row", zebra_stripes=True)
+        yield Label(
+            "Assignments: Enter opens the report, H the decision heatmap; Tab moves on to the "
+            "report, the trainees and their sessions",
+            classes="section",
+        )
+        yield DataTable(id="packs", cursor_type="row", zebra_stripes=True)
+        # Focusable, so the report scrolls from the keyboard.
+        with VerticalScroll(id="report-scroll", can_focus=True):
             yield Static(id="report")
         with Horizontal(id="cohort-main"):
             yield DataTable(id="trainees", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="trainee-detail"):
+            with VerticalScroll(id="trainee-detail", can_focus=True):
                 yield Static(id="trainee")
         yield Footer()
 
@@ -123,16 +126,17 @@ class CohortScreen(Screen[None]):
         self.pack, self.report = pack, report
         lines = head_lines(report)
         if not report.empty:
-            for section in (dimension_lines, dyad_lines, misstep_lines):
+            # Where the cohort goes wrong first: it is what a supervisor opens this to see.
+            for section in (misstep_lines, dimension_lines, dyad_lines):
                 lines += ["", *section(report)]
         self.query_one("#report", Static).update(plain("\n".join(lines)))
         table = self.query_one("#trainees", DataTable)
         table.clear()
         dims = report.dimension_titles
         for i, t in enumerate(report.trainees):
+            # Scenario ids, not titles: a title would push the dimensions out of the column.
             below = "; ".join(
-                f"{report.scenario_titles.get(sid, sid)}: {', '.join(dims.get(d, d) for d in ds)}"
-                for sid, ds in t.failing.items()
+                f"{sid}: {', '.join(dims.get(d, d) for d in ds)}" for sid, ds in t.failing.items()
             )
             table.add_row(
                 cell(t.pseudonym),
