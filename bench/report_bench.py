@@ -4,7 +4,7 @@ Generation (untimed). The bundled scenarios are played by the real engine with a
 random available option and a random value of every stance aspect at each step, as in the
 engine benchmark); every finished session of exactly 12 decisions is kept with its real summary
 (`summarize(...).to_json()`, what the store keeps). The scenarios that yield such sessions form
-the assignment pack. Trainees (half of them with self-described facets, so both concordant and
+the assignment pack. Trainees (two in three with self-described facets, so both concordant and
 discordant dyads occur) each get one completed session per pack scenario, a recorded session
 picked at random, until 10,000 sessions exist (`--quick`: 200). Rows are written straight into
 the store's tables with `executemany` in one transaction: the same rows `Practice` would write

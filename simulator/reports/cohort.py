@@ -64,7 +64,7 @@ class PackLike(Protocol):
 # ---------------------------------------------------------------- the report's parts
 
 
-@dataclass
+@dataclass(slots=True)  # one per session: 10,000 in a large cohort
 class SessionResult:
     id: str
     scenario_id: str
@@ -114,7 +114,7 @@ class SessionResult:
         return doc
 
 
-@dataclass
+@dataclass(slots=True)
 class TraineeResult:
     pseudonym: str
     verdict: str  # passed | failed | incomplete

@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from simulator.core.models import DIMENSIONS
 from simulator.core.text import clean
@@ -27,6 +28,7 @@ from simulator.reports.cohort import CohortReport
 _FORMULA_START = re.compile(r"[\t\r\n]|[ \t\r\n]*[=+\-@]")
 
 
+@lru_cache(maxsize=4096)  # statuses, dyads, titles and endings repeat from row to row
 def neutralise(value: str) -> str:
     text = value if value.isascii() and value.isprintable() else clean(value)
     return "'" + text if _FORMULA_START.match(text) else text

@@ -65,7 +65,12 @@ def _e(value: object) -> str:
     does. A plain str, so that joining it with our markup does not escape that markup again."""
     if type(value) is int:
         return str(value)
-    text = safe_text(value if type(value) is str else str(value))
+    return _escaped(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=4096)  # statuses, dyads, titles and paths repeat from row to row
+def _escaped(value: str) -> str:
+    text = safe_text(value)
     return str(escape(text)) if _NEEDS_ESCAPE.search(text) else text
 
 
