@@ -29,6 +29,11 @@ Span = tuple[int, int]
 _TOKEN = re.compile(r"[a-z0-9]+")
 PREFIX = 3  # characters of a word that key the start index
 WRAP = "(?:(?<![\\w'])|(?=[^\\w']))(?:{})(?:(?<=[^\\w'])|(?![\\w']))"
+# WRAP's end alone. At a word of the text (a letter or digit) WRAP's start only says "not right
+# after a letter, digit, underscore or apostrophe"; the per-word regexes leave it to one test in
+# Python (`_inside`) instead of repeating it in every alternative.
+TRAIL = "(?:(?<=[^\\w'])|(?![\\w']))"
+_inside = re.compile(r"[\w']").match
 
 
 class Prepared:
@@ -150,6 +155,8 @@ class _Engine:
 
     def __init__(self, lists: Sequence[Sequence[str]], *, words: bool = True) -> None:
         self._first: list[tuple[frozenset[str], int, str]] = []  # (starts, list, wrapped)
+        self._bare: list[str] = []  # each of `_first` as used at a word start (see TRAIL)
+        self.lead = words  # a match must begin outside a word
         always: dict[int, list[str]] = {}
         for member, patterns in enumerate(lists):
             for p in patterns:
@@ -159,6 +166,7 @@ class _Engine:
                     always.setdefault(member, []).append(wrapped)
                 else:
                     self._first.append((starts, member, wrapped))
+                    self._bare.append(f"(?:{p}){TRAIL}" if words else p)
         self._heads = frozenset(h for starts, _, _ in self._first for h in starts)
         self._maxlen = max((len(h) for h in self._heads), default=0)
         self.always = {m: re.compile(_alternation(ws), re.IGNORECASE) for m, ws in always.items()}
@@ -174,9 +182,9 @@ class _Engine:
         combo = None
         if heads:
             per: dict[int, list[str]] = {}
-            for starts, member, wrapped in self._first:
+            for (starts, member, _), bare in zip(self._first, self._bare, strict=True):
                 if not starts.isdisjoint(heads):
-                    per.setdefault(member, []).append(wrapped)
+                    per.setdefault(member, []).append(bare)
             parts = [f"(?:(?=(?P<g{m}>{_alternation(ws)}))|)" for m, ws in per.items()]
             rx = re.compile("".join(parts), re.IGNORECASE)
             groups = tuple((rx.groupindex[f"g{m}"], m) for m in per)
@@ -215,9 +223,12 @@ class Matcher:
         s = t.s
         best: re.Match[str] | None = None
         engine = self._engine
+        lead = engine.lead
         if t.exact:
             combos = engine._combos
             for pos, word in t.words:
+                if pos and lead and _inside(s, pos - 1) is not None:
+                    continue  # inside a word: no cue starts here
                 combo = combos.get(word, _UNSEEN)
                 if combo is _UNSEEN:
                     combo = engine.combo(word)
@@ -258,7 +269,7 @@ class Matcher:
         s = t.s
         engine = self._engine
         word = _TOKEN.match(t.lower, pos) if t.exact else None
-        if word is not None:
+        if word is not None and not (pos and engine.lead and _inside(s, pos - 1) is not None):
             combo = engine.combo(word.group())
             if combo is not None:
                 m = combo[0].match(s, pos)
@@ -273,7 +284,10 @@ class Matcher:
         """The matches starting at each word (and the unindexed patterns' own), by start."""
         out: list[re.Match[str]] = []
         s = t.s
+        lead = self._engine.lead
         for pos, word in t.words:
+            if pos and lead and _inside(s, pos - 1) is not None:
+                continue  # inside a word: no cue starts here
             combo = self._engine.combo(word)
             if combo is not None:
                 m = combo[0].match(s, pos)
@@ -324,9 +338,12 @@ class MatcherGroup:
         names = self.names
         found: dict[str, Span] = {}
         engine = self._engine
+        lead = engine.lead
         if t.exact:
             combos = engine._combos
             for pos, word in t.words:
+                if pos and lead and _inside(s, pos - 1) is not None:
+                    continue  # inside a word: no cue starts here
                 combo = combos.get(word, _UNSEEN)
                 if combo is _UNSEEN:
                     combo = engine.combo(word)
@@ -370,7 +387,7 @@ class MatcherGroup:
         names = self.names
         found: dict[str, Span] = {}
         word = _TOKEN.match(t.lower, pos) if t.exact else None
-        if word is not None:
+        if word is not None and not (pos and _inside(s, pos - 1) is not None):
             combo = self._engine.combo(word.group())
             if combo is not None:
                 m = combo[0].match(s, pos)
