@@ -396,7 +396,10 @@ def _open_assignment(
 
 def cmd_play(args: argparse.Namespace) -> int:
     if args.free_text and not args.plain:
-        raise CliError("--free-text works in line-based mode for now; add --plain")
+        raise CliError(
+            "--free-text goes with --plain; in the full-screen app press / to type a response, "
+            "or turn on typed responses in Settings (Ctrl+S)"
+        )
     if not args.plain:
         _scenario(args)  # an unknown id is one clear line, before the screen takes over
         return _run_tui(args, args.scenario_id)

@@ -158,8 +158,8 @@ class PlayScreen(Screen[None]):
         """Typed responses first when the trainee's setting, the session's assignment pack or an
         earlier typed answer in this session says so."""
         ctx = ctx_of(self)
-        if ctx.settings.get("free_text", False):
-            return True
+        if ctx.settings.get("free_text", False) or self.practice.coder is not None:
+            return True  # (a session begun with a coder is a typed one, e.g. a free-text pack's)
         if any(isinstance(t.option, TypedOption) for t in self.practice.session.turns):
             return True
         pack_id = self.practice.row.assignment_id
