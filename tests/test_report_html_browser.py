@@ -160,16 +160,20 @@ def test_pass_fail_table_is_rendered(page: Any) -> None:
     assert page.locator("script").count() == 0
 
 
-def test_fits_the_window(page: Any) -> None:
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_fits_the_window(page: Any, width: int) -> None:
     """No table or chart pushes the page sideways at a laptop's width."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"]
-    main_right = page.evaluate("document.querySelector('main').getBoundingClientRect().right")
-    widest = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('main table, main svg.chart')]"
-        ".map(e => e.getBoundingClientRect().right))"
-    )
-    assert widest <= main_right + 1
+    page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        main_right = page.evaluate("document.querySelector('main').getBoundingClientRect().right")
+        widest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('main table, main svg.chart')]"
+            ".map(e => e.getBoundingClientRect().right))"
+        )
+        assert widest <= main_right + 1
+    finally:
+        page.set_viewport_size(VIEWPORT)
 
 
 def test_screenshot(page: Any, tmp_path: Path) -> None:
