@@ -673,3 +673,34 @@ def test_empty_cohort_is_a_clear_report(
     assert "no completed sessions yet" in html  # the histograms say so instead of drawing bars
     assert csv_path.read_bytes().count(b"\r\n") == 1  # the header only
     assert read_csv(csv_path.read_text(encoding="utf-8")) == []
+
+
+def test_scenario_no_longer_in_the_library(store: Store, library: Library) -> None:
+    """Sessions of a scenario since removed from the library still report, by id."""
+    minimal = library.get("minimal")
+    assert minimal is not None
+    pack = spring_pack(("minimal",))
+    save_pack(store, pack)
+    play(store, minimal, "Ana", GOOD)
+    play(store, minimal, "Ben", BAD)
+    bundled_only = load_library()
+    assert bundled_only.get("minimal") is None
+    report = build_report(store, pack, bundled_only)
+    doc = report.to_json()
+    scenario = doc["scenarios"][0]
+    assert scenario["id"] == "minimal" and scenario["in_library"] is False
+    counts = {d["node"]: {o["id"]: o["count"] for o in d["options"]} for d in scenario["decisions"]}
+    assert counts == {
+        "first": {"open": 1, "assume": 1},
+        "second": {"power": 1, "confront": 1},
+        "third": {"plan": 1, "pills": 1},
+    }
+    # Verdicts come from the stored summaries, which do not need the scenario.
+    assert {t["pseudonym"]: t["verdict"] for t in doc["trainees"]["results"]} == {
+        "Ana": "passed",
+        "Ben": "failed",
+    }
+    assert all(s.dyad == "not comparable" for t in report.trainees for s in t.sessions)
+    html = render_html(report)
+    assert "this scenario is not in the library any more, so only ids are shown" in html
+    assert len(read_csv(render_csv(report))) == 2
