@@ -297,3 +297,55 @@ async def test_the_free_text_setting_and_a_free_text_pack_open_the_typing_box(st
         packed.push_screen(PlayScreen(practice))
         await pilot.pause()
         assert isinstance(packed.focused, Input)
+
+
+async def test_assessment_mode_shows_the_reading_but_holds_the_feedback(store) -> None:
+    app = make_app(store, scenario_id=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.ctx.settings["mode"] = "assessment"
+        app.open_play(SCENARIO)
+        await pilot.pause()
+        await type_response(pilot, HUMBLE)
+        feedback = shown(app, "#feedback")
+        assert "Read as: admitting the limits" in feedback and "Counted as: option 1" in feedback
+        assert "Response recorded." in feedback and "Humility:" not in feedback
+
+
+async def test_a_typed_session_debrief_from_history_has_the_miti_block(store) -> None:
+    from simulator.core.coder import default_coder
+    from simulator.practice import Practice
+
+    library = load_library([])
+    scenario = library.get(SCENARIO)
+    assert scenario is not None
+    coder = default_coder(scenario.rubric)
+    trainee = store.get_or_create_trainee("Typist")
+    practice = Practice.begin(store, trainee, scenario, "coach", coder=coder)
+    while not practice.session.done:  # the first written response's own words, typed
+        option = practice.session.options()[0]
+        practice.choose_typed(option, practice.read(option.say))
+    app = make_app(store, scenario_id=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        miti = practice.miti()
+        assert miti is not None
+        assert shown(app, "#miti-title") == miti.lines(coder.title)[0]
+        assert shown(app, "#miti") == "\n".join(x.strip() for x in miti.lines(coder.title)[1:])
+
+
+async def test_a_debrief_without_typed_answers_has_no_miti_block(store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        while isinstance(app.screen, PlayScreen):
+            await pilot.press("1")
+            await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert not app.screen.query("#miti")
