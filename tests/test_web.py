@@ -24,6 +24,7 @@ from tests.web_page import (
     ROOT,
     VIEWPORT,
     Served,
+    fill,
     open_tab,
     screen_text,
     serve,
@@ -153,9 +154,7 @@ def test_play_in_the_browser_and_resume_after_a_refresh(browser: Any, served: Se
     sign_in(page, "WRONG1", "Robin")
     wait_for(page, "not this workshop's code")
     page.screenshot(path=str(SHOTS / "web_entry.png"))
-    settle(page)
-    page.keyboard.type(CODE)  # the code box was emptied and focused again
-    wait_for(page, CODE)
+    fill(page, "Workshop code", CODE)  # the code box was emptied; the pseudonym stays
     page.keyboard.press("Enter")
     wait_for(page, PLAYING)  # the room's scenario opens at once
     assert _decision(page) == 1
@@ -165,7 +164,7 @@ def test_play_in_the_browser_and_resume_after_a_refresh(browser: Any, served: Se
     client_line = next(line for line in before.splitlines() if "Dana:" in line).split("│")[0]
 
     page.reload()  # a new process for the tab: sign in again and resume
-    _enter_and_resume(page, "Robin", take_over=True)
+    _enter_and_resume(page, "Robin", take_over=False)
     after = settle(page)
     assert _decision(page) == 2, after
     page.screenshot(path=str(SHOTS / "web_resumed.png"))
@@ -255,9 +254,9 @@ def test_past_the_cap_a_polite_full_page(browser: Any, data_dir: Path) -> None:
 
 @browser_test
 def test_ten_concurrent_tabs_each_store_every_choice_once(browser: Any, served: Served) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
+    # One browser context each, as ten people on ten laptops (each its own window and focus).
     names = [f"Trainee{i:02d}" for i in range(10)]
-    pages = [open_tab(browser, served.url, context) for _ in names]
+    pages = [open_tab(browser, served.url) for _ in names]
     for page, name in zip(pages, names, strict=True):
         sign_in(page, CODE, name)
     for page in pages:
@@ -271,7 +270,8 @@ def test_ten_concurrent_tabs_each_store_every_choice_once(browser: Any, served: 
             answered[name] += 1
             if SELF_REPORT in screen:
                 del active[name]
-    context.close()
+    for page in pages:
+        page.context.close()
 
     total = 0
     for name in names:

@@ -208,19 +208,53 @@ def settle(page: Any, quiet: float = 0.6, patience: float = PATIENCE_S) -> str:
     return last
 
 
-def type_checked(page: Any, text: str) -> None:
-    """Type into the focused input and wait until the text shows on the screen."""
-    page.keyboard.type(text)
-    wait_for(page, text)
+CELL_OF = """(text) => {
+  const term = (window.__terminals || [])[0];
+  if (!term) return null;
+  const buffer = term.buffer.active;
+  for (let row = 0; row < term.rows; row++) {
+    const line = buffer.getLine(buffer.viewportY + row);
+    const col = line ? line.translateToString(true).indexOf(text) : -1;
+    if (col >= 0) {
+      const box = term.element.querySelector('.xterm-screen').getBoundingClientRect();
+      return {row, x: box.left + (col + 0.5) * box.width / term.cols,
+              y: box.top + (row + 0.5) * box.height / term.rows};
+    }
+  }
+  return null;
+}"""
+
+
+def fill(page: Any, placeholder: str, value: str) -> None:
+    """Click the input showing `placeholder` and type `value` into it; checked on the screen.
+
+    Clicking (not Tab or Enter) puts the focus there in order with the keys that follow. A
+    browser window's focus moving between test pages can still blur the app mid-typing (Textual
+    then drops its focus), so the value is checked on the input's own row, and typed again if
+    it went astray or was lost.
+    """
+    for _ in range(4):
+        wait_for(page, placeholder)
+        target = page.evaluate(CELL_OF, placeholder)
+        page.mouse.click(target["x"], target["y"])
+        page.keyboard.type(value)
+        try:
+            wait_for(page, value, patience=10)
+        except AssertionError:
+            continue  # every key was lost: click and type again
+        landed = page.evaluate(CELL_OF, value)
+        if landed is not None and landed["row"] == target["row"]:
+            return
+        for _ in value:  # typed into another box: take it out again
+            page.keyboard.press("Backspace")
+    raise AssertionError(f"could not type {value!r} into {placeholder!r}:\n{screen_text(page)}")
 
 
 def sign_in(page: Any, code: str, pseudonym: str) -> None:
-    """Fill the workshop entry screen: the code, then the pseudonym."""
+    """Fill the workshop entry screen, the code and then the pseudonym, and press Enter."""
     wait_for(page, "Workshop code")
-    page.focus(".xterm-helper-textarea")
+    page.bring_to_front()
     settle(page)
-    type_checked(page, code)
-    page.keyboard.press("Enter")  # to the pseudonym box
-    settle(page, quiet=0.3)
-    type_checked(page, pseudonym)
+    fill(page, "Workshop code", code)
+    fill(page, "Pseudonym", pseudonym)
     page.keyboard.press("Enter")

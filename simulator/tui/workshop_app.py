@@ -44,7 +44,7 @@ from simulator.tui.screens.workshop_entry import (
 
 # A reloaded page starts its new process while the old one is still closing: wait this long
 # for the old tab to let the pseudonym go before asking whether to take over.
-RELOAD_GRACE_S = 3.0
+RELOAD_GRACE_S = 6.0
 
 
 class WorkshopApp(IntakeApp):
@@ -82,11 +82,17 @@ class WorkshopApp(IntakeApp):
     @work(thread=True, exclusive=True, group="seat", exit_on_error=False)
     def _take_seat(self, trainee: Trainee) -> None:
         deadline = time.monotonic() + RELOAD_GRACE_S
+        told = False
         try:
             while True:
                 result = acquire(self.leased, trainee.id, self.owner)
                 if isinstance(result, Acquired) or time.monotonic() >= deadline:
                     break
+                if not told:
+                    told = True
+                    self.call_from_thread(
+                        notify, self, f"Signing in as {trainee.pseudonym}...", timeout=4
+                    )
                 time.sleep(0.25)
         except StoreError as exc:
             self.call_from_thread(self._back_to_entry, str(exc))
