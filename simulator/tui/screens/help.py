@@ -11,12 +11,18 @@ from textual.widgets import Static
 HELP = """\
 intake-sim: keys
 
-Everywhere     F1 help   Ctrl+S settings   Ctrl+P command palette   Ctrl+Q quit
+Everywhere     F1 help   Ctrl+S settings   Ctrl+P command palette   Ctrl+R cohort reports
+               Ctrl+Q quit
 Library        arrows move   Enter play   / filter   Esc clear filter   h history   p profile
-Play           1-9 or arrows + Enter answer   t tone   e eye contact   p posture   a pace
-               n note-taking   m alliance meters on/off   r rewind (coach mode)   Esc save and leave
+               i assignment pack (open one, see its progress)   q quit
+Play           1-9 or arrows + Enter answer   / type your own response   t tone   e eye contact
+               p posture   a pace   n note-taking   m alliance meters on/off
+               r rewind (coach mode)   Esc save and leave
+Typed answer   1 or 2 pick between the two closest options   Esc retype
 Debrief        a play again   h history   Esc library
 History        Enter resume or read the debrief   Space mark   c compare two marked   Esc back
+Self-report    Ctrl+D done   Esc skip
+Cohort         Enter open report   h decision heatmap (n / p next or previous scenario)   Esc back
 
 How scoring works
 Every response carries codes (open question, complex reflection, assumption...). Each code
