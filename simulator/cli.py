@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="open an assignment pack (its file, or its id once opened): its scenarios are marked",
     )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no command: a numbered scenario menu in line-based mode (screen readers, pipes)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the scenario library")

@@ -163,6 +163,18 @@ def test_plain_play_end_to_end_with_json_summary(tmp_path: Path) -> None:
     assert 'Shula: "Dr. Peretz sent me' in out and "Read as:" in out and "Debrief" in out
 
 
+def test_no_command_with_plain_is_a_numbered_menu_that_plays(tmp_path: Path) -> None:
+    r = cli("--plain", "--trainee", "ana", stdin="0\nseven\n1\n" + "1\n" * 14, data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Scenario library" in r.stdout and "(or q to quit)" in r.stdout
+    assert r.stdout.count("Type a number from 1 to") == 2  # 0 and 'seven' re-prompt
+    assert "Debrief" in r.stdout
+    stored = json.loads(cli("trainee", "export", "ana", data_dir=tmp_path).stdout)
+    assert [s["status"] for s in stored["sessions"]] == ["completed"]
+    again = cli("--plain", "--trainee", "ana", stdin="q\n", data_dir=tmp_path)
+    assert again.returncode == 0 and "Debrief" not in again.stdout
+
+
 def test_assessment_mode_holds_feedback(tmp_path: Path) -> None:
     r = cli(
         "play",
@@ -276,6 +288,7 @@ def test_schema_is_current() -> None:
         ["code", "So you feel stuck. What would help?"],
         ["code", "--eval", "tests/data/coded_responses.jsonl"],
         ["play", "minimal", "--plain", "--free-text", "--scenarios", "tests/data"],
+        ["--plain"],
     ],
 )
 def test_commands_without_the_tui_never_import_textual(tmp_path: Path, args: list[str]) -> None:
