@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,8 @@ from simulator.core.library import load_library
 from simulator.core.scoring import summarize
 from simulator.store import Store
 from simulator.store.assignments import get_pack, sessions_for_assignment
-from tests.conftest import DATA, ROOT
+from tests.clirun import run_cli
+from tests.conftest import DATA
 
 SCENARIO = "shula-nerves"
 
@@ -654,23 +654,10 @@ def test_resume_under_a_pack_continues_its_own_session(data_dir: Path, capsys) -
 
 
 def test_the_whole_loop_in_real_processes(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PYTHONIOENCODING": "utf-8",
-        "INTAKE_SIM_DATA_DIR": str(tmp_path / "trainee"),
-    }
     pack = str(tmp_path / "p.yaml")
 
     def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "simulator", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-        )
+        return run_cli(*args, stdin=stdin, data_dir=tmp_path / "trainee")
 
     made = cli("assign", "new", "--id", "p", "--scenario", "minimal", "--scenarios", "tests/data",
                "-o", pack)  # fmt: skip

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,8 @@ from simulator.store.bundles import (
     read_bundle_file,
 )
 from simulator.store.reflections import get_reflection, save_reflection
-from tests.conftest import DATA, ROOT
+from tests.clirun import run_cli
+from tests.conftest import DATA
 
 PACK = Pack(
     id="week-1",
@@ -304,17 +302,7 @@ def test_reading_files(tmp_path: Path) -> None:
 
 
 def run(*args: str, cwd: Path, data_dir: Path, stdin: str = "") -> Any:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "INTAKE_SIM_DATA_DIR": str(data_dir)}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_cli(*args, cwd=cwd, data_dir=data_dir, stdin=stdin)
 
 
 def test_export_and_import_commands(tmp_path: Path) -> None:

@@ -11,24 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import run_cli
 from tests.conftest import DATA, ROOT
 
 
 def cli(
     *args: str, stdin: str = "", data_dir: Path | None = None, env: dict[str, str] | None = None
-):
-    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    if data_dir is not None:
-        full_env["INTAKE_SIM_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=120,
-    )
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, stdin=stdin, data_dir=data_dir, env=env)
 
 
 def play_minimal(*extra: str, stdin: str, data_dir: Path):

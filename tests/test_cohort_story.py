@@ -8,30 +8,17 @@ A supervisor writes an assignment pack; three trainees play it in their own data
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import DATA, ROOT
+from tests.clirun import run_cli
+from tests.conftest import DATA
 
 SCEN = str(DATA)  # the test scenario `minimal`; shula-nerves comes with the app
 
 
 def run(*args: str, cwd: Path, stdin: str = "") -> Any:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)}
-    env.pop("INTAKE_SIM_DATA_DIR", None)
-    env.pop("INTAKE_SIM_TRAINEE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_cli(*args, cwd=cwd, stdin=stdin, unset=("INTAKE_SIM_DATA_DIR", "INTAKE_SIM_TRAINEE"))
 
 
 def ok(*args: str, cwd: Path, stdin: str = "") -> Any:

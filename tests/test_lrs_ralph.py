@@ -31,6 +31,7 @@ import pytest
 import requests
 
 from simulator.reports.xapi_rules import problems
+from tests.clirun import run_cli
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -142,18 +143,7 @@ def _wait_until_up(server: subprocess.Popen[bytes], port: int, log: Path) -> Non
 
 
 def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Any:
-    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    full_env.pop("INTAKE_SIM_LRS_PASSWORD", None)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    return run_cli(*args, stdin=stdin, env=env, unset=("INTAKE_SIM_LRS_PASSWORD",), timeout=300)
 
 
 TYPED = "What would you like me to understand about your family first"

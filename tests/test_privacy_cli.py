@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.clirun import run_cli
 from tests.conftest import DATA, ROOT
 
 TYPED = "zebra-quartz words"
@@ -21,19 +22,8 @@ NAME = "Quillonette"
 WHAT = "1 session, 3 choices, 1 typed response, 1 reflection"
 
 
-def run(*args: str, cwd: Path, stdin: str = "", **kw: Any) -> Any:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)}
-    env.pop("INTAKE_SIM_DATA_DIR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        **kw,
-    )
+def run(*args: str, cwd: Path, stdin: str = "") -> Any:
+    return run_cli(*args, cwd=cwd, stdin=stdin, unset=("INTAKE_SIM_DATA_DIR",))
 
 
 def ok(*args: str, cwd: Path, stdin: str = "") -> Any:

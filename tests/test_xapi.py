@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -20,6 +19,7 @@ from simulator.practice import Practice
 from simulator.reports import xapi, xapi_source
 from simulator.reports.xapi_rules import problems
 from simulator.store import Store
+from tests.clirun import run_cli
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -410,18 +410,7 @@ def test_rules_on_non_objects() -> None:
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    full_env.pop("INTAKE_SIM_LRS_PASSWORD", None)
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return run_cli(*args, env=env, unset=("INTAKE_SIM_LRS_PASSWORD",))
 
 
 @pytest.fixture
