@@ -102,13 +102,14 @@ def test_bundled_prompts_are_on_key_decisions() -> None:
 def test_distribution_lines_print_counts_and_percentages(minimal: CompiledScenario) -> None:
     node = minimal.nodes["first"]
     text = str(distribution_lines(node, {"open": 3, "closed": 1, "gone": 1}))
-    lines = text.splitlines()
-    assert len(lines) == 4  # three authored options, then the one no longer in the text
-    assert "  3   60%" in lines[0] and "  0    0%" in lines[1] and "  1   20%" in lines[2]
-    assert "not in this version" in lines[3]
+    bars, words = text.splitlines()[::2], text.splitlines()[1::2]
+    assert len(bars) == 4  # three authored options, then the one no longer in the text
+    assert "  3   60%" in bars[0] and "  0    0%" in bars[1] and "  1   20%" in bars[2]
+    assert words[0].strip() == node.options[0].say  # the words under their own bar
+    assert "not in this version" in words[3]
     assert percent(0, 0) == 0
     empty = str(distribution_lines(node, {}))
-    assert all("  0    0%" in line for line in empty.splitlines())
+    assert all("  0    0%" in line for line in empty.splitlines()[::2])
 
 
 def test_markup_in_prompts_and_options_stays_literal(minimal_text: str, rubric) -> None:
@@ -141,7 +142,7 @@ async def test_facilitator_shows_counts_updates_and_pauses(
         assert isinstance(app.screen, FacilitatorScreen)
         room = _text(app, "#room")
         assert "Room tuesday" in room and "MAPLE-7" in room and "3 playing" in room
-        bars = _text(app, "#bars").splitlines()
+        bars = _text(app, "#bars").splitlines()[::2]  # each bar has its words under it
         assert "  1   50%" in bars[0]  # open: 1 of 2
         assert "  0    0%" in bars[1]
         assert "  1   50%" in bars[2]  # closed
@@ -157,7 +158,7 @@ async def test_facilitator_shows_counts_updates_and_pauses(
             Practice.resume(other, cy, row, minimal).choose(minimal.options["first.open"])
         app.screen.refresh_room()  # what the 2-second timer calls
         await pilot.pause()
-        bars = _text(app, "#bars").splitlines()
+        bars = _text(app, "#bars").splitlines()[::2]  # each bar has its words under it
         assert "  2   67%" in bars[0] and "  1   33%" in bars[2]
         assert "3 answered" in _text(app, "#decision-here")
 

@@ -337,6 +337,8 @@ def test_serve_on_a_taken_port_says_so(tmp_path: Path) -> None:
         (["--max-sessions", "0"], "not a number of tabs"),
         (["--public-url", "example.org"], "give a full http:// or https:// URL"),
         (["--scenario", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+        (["--facilitator-key", "short"], "needs 12 or more letters"),
+        (["--facilitator-key", "has spaces in it!"], "needs 12 or more letters"),
     ],
 )
 def test_bad_serve_arguments_get_one_line(tmp_path: Path, args: list[str], needle: str) -> None:

@@ -63,6 +63,13 @@ def register_serve(
     )
     p.add_argument("--scenario", metavar="ID", help="the scenario the room plays (optional)")
     p.add_argument(
+        "--facilitator-key",
+        metavar="KEY",
+        type=_facilitator_key,
+        help="the key in the facilitator's link (URL/facilitate?key=KEY); default: a new random "
+        "one each start. Give one to keep a bookmarked link working across restarts",
+    )
+    p.add_argument(
         "--public-url",
         metavar="URL",
         help="the address browsers use, when it differs (behind a reverse proxy), e.g. "
@@ -93,6 +100,15 @@ def _max_sessions(text: str) -> int:
     return int(text)
 
 
+def _facilitator_key(text: str) -> str:
+    if len(text) < 12 or not all(c.isalnum() or c in "-_" for c in text):
+        raise argparse.ArgumentTypeError(
+            "a facilitator key needs 12 or more letters, digits, '-' or '_' (it is all that "
+            "guards the facilitator's view)"
+        )
+    return text
+
+
 def is_loopback(host: str) -> bool:
     if host.strip().lower() == "localhost":
         return True
@@ -106,9 +122,14 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def tab_command(data_dir: Path, cohort: str, scenarios: list[str]) -> str:
-    """The shell command textual-serve runs for each tab (it starts it through the shell)."""
-    parts = [sys.executable, "-m", "simulator", "workshop-tab"]
+def tab_command(
+    data_dir: Path, cohort: str, scenarios: list[str], command: str = "workshop-tab"
+) -> str:
+    """The shell command textual-serve runs for each tab (it starts it through the shell).
+
+    `command` is `workshop-tab` for trainees' tabs and `facilitate` for the facilitator's.
+    """
+    parts = [sys.executable, "-m", "simulator", command]
     parts += ["--cohort", cohort, "--data-dir", str(data_dir)]
     for extra in scenarios:
         parts += ["--scenarios", str(Path(extra).absolute())]
@@ -148,10 +169,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
     cohort = args.cohort.strip()
     url = args.public_url or f"http://{_url_host(args.host)}:{args.port}/"
+    if not url.endswith("/"):
+        url += "/"
+    key = args.facilitator_key or secrets.token_urlsafe(12)
     lines = [
         f"intake-sim workshop: room '{cohort}'",
         f"  Open {url} in a browser.",
         f"  Workshop code: {code}",
+        f"  Facilitator view: {url}facilitate?key={key}",
+        "    (keep that link to yourself: it shows the room's choices and can pause the room)",
         f"  Up to {args.max_sessions} tabs at once; answers are stored in {data_dir}.",
         "  This server has no login of its own: anyone who can reach the address and knows the "
         "code can play.",
@@ -164,13 +190,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "(docs/workshop.md)."
         )
     lines.append("  Stop it with Ctrl+C; every answer is saved as it is given.")
+    extra = list(getattr(args, "scenarios", []) or [])
     server = WorkshopServer(
-        tab_command(data_dir, cohort, list(getattr(args, "scenarios", []) or [])),
+        tab_command(data_dir, cohort, extra),
         host=args.host,
         port=args.port,
         max_sessions=args.max_sessions,
         public_url=args.public_url,
         banner="\n".join(lines),
+        facilitator_command=tab_command(data_dir, cohort, extra, "facilitate"),
+        facilitator_key=key,
     )
     try:
         server.run()

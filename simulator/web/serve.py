@@ -5,13 +5,16 @@ textual-serve's Server serves a page whose script opens a websocket; each websoc
 and relays bytes both ways. This subclass adds what a workshop needs: our own page (title, the
 bundled font instead of a font CDN), websocket URLs taken from the request (so the page works
 under any host name or behind a reverse proxy), a cap on live tabs with a polite "workshop
-full" page answered before any process starts, and plain start-up lines instead of the logo.
+full" page answered before any process starts, plain start-up lines instead of the logo, and
+the facilitator's live view at /facilitate, opened only with the secret key in the link the
+server printed at start (its tabs run `intake-sim facilitate` and do not count against the cap).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -27,6 +30,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 # A reloaded page asks for a place while its old tab is still closing: wait this long for one.
 FULL_GRACE_S = 3.0
 FULL_RETRY_S = 15
+# A room has one facilitator, perhaps on two screens; more live views than this is a leak.
+MAX_FACILITATOR_TABS = 4
+FACILITATOR_FONT_SIZE = 20  # read from the back of a room
 
 log = logging.getLogger("intake-sim.web")
 
@@ -44,12 +50,17 @@ class WorkshopServer(Server):
         title: str = "intake-sim workshop",
         public_url: str | None = None,
         banner: str = "",
+        facilitator_command: str | None = None,
+        facilitator_key: str = "",
     ) -> None:
         super().__init__(command, host=host, port=port, title=title, templates_path=str(TEMPLATES))
         self.fixed_public_url = public_url.rstrip("/") if public_url else None
         self.max_sessions = max_sessions
         self.banner = banner
+        self.facilitator_command = facilitator_command
+        self.facilitator_key = facilitator_key
         self.live: dict[str, AppService] = {}
+        self.facilitators: dict[str, AppService] = {}
         self._freed: asyncio.Event | None = None
 
     # -- logging and start-up -------------------------------------------------------------
@@ -87,6 +98,12 @@ class WorkshopServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.router.add_get("/favicon.ico", self.handle_favicon)
+        if self.facilitator_command:
+            app.router.add_get("/facilitate", self.handle_facilitator_index)
+            # The key rides in the path: textual.js appends "?width=..&height=.." to this URL.
+            app.router.add_get(
+                "/facilitate/ws/{key}", self.handle_facilitator_ws, name="facilitator"
+            )
         return app
 
     async def handle_favicon(self, request: web.Request) -> web.Response:
@@ -138,13 +155,43 @@ class WorkshopServer(Server):
         if not await self._place_free():
             log.info("Workshop full (%d tabs): sent the full page.", len(self.live))
             return self._full_page(request)
+        return self._app_page(request, "websocket", {}, self.title, 16)
+
+    def _key_ok(self, request: web.Request) -> bool:
+        given = request.match_info.get("key") or request.query.get("key", "")
+        return bool(self.facilitator_key) and secrets.compare_digest(
+            given.encode("utf-8", "replace"), self.facilitator_key.encode("utf-8")
+        )
+
+    async def handle_facilitator_index(self, request: web.Request) -> web.Response:
+        if not self._key_ok(request):
+            log.info("Facilitator page asked for without the right key: refused.")
+            return self._message_page(
+                request,
+                "Facilitator view",
+                "This page needs the facilitator's link, with its key, as the workshop server "
+                "printed it when it started. Trainees: open the address without /facilitate.",
+                status=403,
+            )
+        return self._app_page(
+            request,
+            "facilitator",
+            {"key": request.query["key"]},
+            f"{self.title}: facilitator",
+            FACILITATOR_FONT_SIZE,
+        )
+
+    def _app_page(
+        self, request: web.Request, route: str, parts: dict[str, str], title: str, size: int
+    ) -> web.Response:
         base = self._base_url(request)
         ws_base = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
         router = request.app.router
+        ws_url = router[route].url_for(**parts)
         context: dict[str, Any] = {
-            "title": self.title,
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": f"{ws_base}{router['websocket'].url_for()}",
+            "title": title,
+            "font_size": to_int(request.query.get("fontsize", str(size)), size),
+            "app_websocket_url": f"{ws_base}{ws_url}",
             "config": {
                 "static": {
                     "url": f"{base}{router['static'].url_for(filename='/')}".rstrip("/") + "/"
@@ -152,6 +199,18 @@ class WorkshopServer(Server):
             },
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _message_page(
+        self, request: web.Request, heading: str, text: str, *, status: int
+    ) -> web.Response:
+        response = aiohttp_jinja2.render_template(
+            "message.html",
+            request,
+            {"title": self.title, "heading": heading, "text": text},
+            status=status,
+        )
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -168,34 +227,67 @@ class WorkshopServer(Server):
             )
             await websocket.close()
             return websocket
+        try:
+            await self._run_tab(websocket, request, self.command, self.live, "Tab")
+        finally:
+            if self._freed is not None:
+                self._freed.set()  # a reloaded page may be waiting for this place
+        return websocket
+
+    async def handle_facilitator_ws(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
+        if not self._key_ok(request) or not self.facilitator_command:
+            await websocket.close()
+            return websocket
+        if len(self.facilitators) >= MAX_FACILITATOR_TABS:
+            await websocket.send_bytes(
+                b"\r\n  The facilitator view is open in too many tabs: close one, then reload.\r\n"
+            )
+            await websocket.close()
+            return websocket
+        await self._run_tab(
+            websocket, request, self.facilitator_command, self.facilitators, "Facilitator tab"
+        )
+        return websocket
+
+    async def _run_tab(
+        self,
+        websocket: web.WebSocketResponse,
+        request: web.Request,
+        command: str,
+        registry: dict[str, AppService],
+        what: str,
+    ) -> None:
+        """Start `command` for this websocket and relay until either side ends."""
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         service = AppService(
-            self.command,
+            command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=_closer(websocket),
             download_manager=self.download_manager,
             debug=self.debug,
         )
-        self.live[service.app_service_id] = service
-        log.info("Tab opened (%d of %d).", len(self.live), self.max_sessions)
+        registry[service.app_service_id] = service
+        log.info("%s opened (%d of %d).", what, len(registry), self._cap(registry))
         try:
             await service.start(width, height)
             await self._relay(websocket, service)
         except asyncio.CancelledError:
             await websocket.close()
         except Exception:
-            log.exception("A tab failed")
+            log.exception("%s failed", what)
         finally:
             try:
                 await service.stop()
             finally:
-                self.live.pop(service.app_service_id, None)
-                if self._freed is not None:
-                    self._freed.set()
-                log.info("Tab closed (%d of %d).", len(self.live), self.max_sessions)
-        return websocket
+                registry.pop(service.app_service_id, None)
+                log.info("%s closed (%d of %d).", what, len(registry), self._cap(registry))
+
+    def _cap(self, registry: dict[str, AppService]) -> int:
+        return self.max_sessions if registry is self.live else MAX_FACILITATOR_TABS
 
     async def _relay(self, websocket: web.WebSocketResponse, service: AppService) -> None:
         async for message in websocket:

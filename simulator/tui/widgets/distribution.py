@@ -26,7 +26,8 @@ def percent(count: int, total: int) -> int:
 def distribution_lines(
     node: CompiledNode, counts: Mapping[str, int], bar_width: int = 30, say_width: int = 60
 ) -> Content:
-    """One line per option: number, bar, count, percentage, the option's words (shortened).
+    """Two lines per option: number, bar, count and percentage; then the option's words
+    (shortened), indented under the bar so a narrow pane wraps nothing.
 
     Options stored by sessions but gone from the current scenario text are listed last.
     """
@@ -40,15 +41,15 @@ def distribution_lines(
         n = counts.get(oid, 0)
         filled = round(bar_width * n / top) if top else 0
         bar = BAR * filled + EMPTY * (bar_width - filled)
-        lines.append(f"{i:>2}  {bar}  {n:>3}  {percent(n, total):>3}%  {_short(say, say_width)}")
+        lines.append(f"{i:>2}  {bar}  {n:>3}  {percent(n, total):>3}%")
+        lines.append(f"    {_short(say, say_width)}")
     return Content("\n".join(lines))
 
 
 def decision_label(
     index: int, node_id: str, answered: int, here: int, paused: bool, width: int = 24
 ) -> str:
-    """A decision in the list: number, id, how many answered it, how many are there now."""
+    """A decision in the list, on two lines so a narrow list (a big room font) does not wrap:
+    number and id, then how many answered it and how many are there now."""
     mark = "  PAUSED" if paused else ""
-    return (
-        f"{index:>2} {_short(node_id, width):<{width}} {answered:>3} answered  {here:>3} here{mark}"
-    )
+    return f"{index:>2} {_short(node_id, width)}\n   {answered} answered · {here} here{mark}"
