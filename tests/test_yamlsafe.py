@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from simulator.core import yamlsafe
 from simulator.core.diagnostics import Diagnostic, LoadError
@@ -538,3 +539,20 @@ def test_only_safe_loaders_are_used() -> None:
     source = Path(yamlsafe.__file__).read_text(encoding="utf-8")
     for banned in ("yaml.load(", "unsafe_load", "FullLoader", "yaml.Loader", "UnsafeLoader"):
         assert banned not in source
+
+
+def test_libyamls_own_nesting_cap_reads_as_too_deep_not_as_a_syntax_error() -> None:
+    # PyYAML 6.0.4's libyaml refuses about 1,000 levels by itself; should such text reach the
+    # composer past the prescan, the trainee still reads "too deeply nested", not a syntax error.
+    deep = "[" * 2000 + "]" * 2000
+    try:
+        list(yaml.parse(deep, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError as exc:
+        if "maximum nesting depth" not in str(exc):
+            raise
+    else:
+        pytest.skip("this libyaml has no nesting cap of its own")
+    with pytest.raises(LoadError) as caught:
+        yamlsafe._compose_single(deep, "f")
+    assert caught.value.diagnostics[0].code == "IS007"
+    assert caught.value.diagnostics[0].line == 1

@@ -15,7 +15,7 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -336,20 +336,36 @@ def _quote_end(text: str, start: int, quote: str) -> int:
 
 
 def _deep_event_mark(text: str, max_depth: int) -> Mark | None:
-    """Where libyaml's event stream first opens collection level max_depth + 1, if it does."""
-    depth = 0
+    """Where the event stream first opens collection level max_depth + 1, if it does."""
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > max_depth:
-                    mark = event.start_mark
-                    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        return _first_too_deep(yaml.parse(text, Loader=_LOADER), max_depth)
+    except yaml.YAMLError as exc:
+        if _LOADER is yaml.SafeLoader or not _is_nesting_cap(exc):
+            return None  # composing reports the same syntax error, and the depth is known to be fine
+    # libyaml's own cap (about 1,000 levels, in PyYAML 6.0.4's wheels) fires while its scanner
+    # reads ahead, before the event at our level is emitted; the pure-Python parser emits its
+    # events lazily, so it finds our level and stops there.
+    try:
+        return _first_too_deep(yaml.parse(text, Loader=yaml.SafeLoader), max_depth)
     except yaml.YAMLError:
-        return None  # composing reports the same syntax error, and the depth is known to be fine
+        return None
+
+
+def _first_too_deep(events: Iterable[yaml.Event], max_depth: int) -> Mark | None:
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                mark = event.start_mark
+                return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     return None
+
+
+def _is_nesting_cap(exc: yaml.YAMLError) -> bool:
+    return "maximum nesting depth" in str(getattr(exc, "problem", "") or "")
 
 
 # --- composing -----------------------------------------------------------------------------------
@@ -374,6 +390,10 @@ def _compose_single(text: str, file: str) -> Node:
                 )
             found = node
     except yaml.MarkedYAMLError as exc:
+        if _is_nesting_cap(exc):  # libyaml's own cap, should the prescan ever let one through
+            mark = exc.problem_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            raise _error(file, line, col, "IS007", "too deeply nested") from None
         raise LoadError([_syntax_diagnostic(exc, text, file)]) from None
     except RecursionError:  # only the pure-Python composer recurses in Python
         raise _error(file, 1, 1, "IS007", "too deeply nested") from None
