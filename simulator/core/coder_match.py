@@ -2,18 +2,22 @@
 
 A cue list holds hundreds of alternatives; as one big alternation it is tried at every character
 and costs about a millisecond per utterance. Here each pattern is compiled alone, and the stdlib's
-own regex parser tells which words it needs: the literal prefixes its match must begin with, and
-every word (or word beginning) that must appear in any match. A pattern is indexed under its
-rarest required word; for a text, only patterns whose required words all begin some word of the
-text are tried, and those whose start is known are tried with `match` at those words only. The
-results are those of the single alternation: the leftmost match, the earlier pattern on a tie.
+own regex parser tells how its matches begin: the literal word start (`_starts_of`), and, spelled
+out further through groups and alternatives, the possible beginnings (`_prefixes`, e.g. "you are
+feel", "you're feel"). When a group of lists is scanned over an ASCII text (`MatcherGroup.scan`),
+one regex call over a trie of every beginning (`_Gate`) finds the word starts where some pattern
+can begin, and only the patterns that allow the beginning found there are tried, with `match`.
+Otherwise the text is read word by word, each word trying the patterns whose literal start
+begins it. Patterns without a known start are searched plainly. The results are those of the
+single alternation: the leftmost match, the earlier pattern on a tie.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 # The parser behind `re` (sre_parse before 3.11); without it every pattern is just searched.
@@ -40,12 +44,13 @@ class Prepared:
     """A text prepared once for every matcher: itself, lower-cased, its words, the set of every
     word beginning, and (on first use) where each short word prefix occurs."""
 
-    __slots__ = ("_starts", "exact", "lower", "s", "words")
+    __slots__ = ("_starts", "ascii", "exact", "lower", "s", "words")
 
     def __init__(self, s: str) -> None:
         self.s = s
         self.lower = lower = s.lower()
         self.exact = len(lower) == len(s)  # lower-casing kept every offset
+        self.ascii = s.isascii()
         self.words = [(m.start(), m.group()) for m in _TOKEN.finditer(lower)]
         self._starts: dict[str, list[int]] | None = None
 
@@ -145,6 +150,215 @@ def _starts_of(pattern: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
+# ---------------------------------------------------------------- where a cue can begin
+
+PREFIX_CAP = 128  # beginnings kept per pattern; past it they are cut shorter
+PREFIX_LEN = 20  # characters followed into a pattern
+
+
+class _Begins:
+    """The beginnings of a pattern's matches, read so far: `open` can still be followed
+    further, `done` stop where the pattern could no longer be spelled out."""
+
+    __slots__ = ("done", "open")
+
+    def __init__(self, open_: set[str], done: set[str] | None = None) -> None:
+        self.open = open_
+        self.done = done if done is not None else set()
+
+    def stop(self) -> _Begins:
+        return _Begins(set(), self.done | self.open)
+
+    def union(self, other: _Begins) -> _Begins:
+        return _Begins(self.open | other.open, self.done | other.done)
+
+    def size(self) -> int:
+        return len(self.open) + len(self.done)
+
+
+def _extend(b: _Begins, items: Sequence[tuple[Any, Any]]) -> _Begins:
+    """`b` followed through parsed items. What cannot be spelled out (a class of more than a
+    few characters, a repeat, a non-ASCII letter) stops a beginning there: it is still true."""
+    assert _c is not None
+    i = 0
+    while i < len(items) and b.open:
+        op, av = items[i]
+        i += 1
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            continue  # zero-width: nothing to read
+        if op is _c.LITERAL:
+            run = [av]
+            while i < len(items) and items[i][0] is _c.LITERAL:
+                run.append(items[i][1])
+                i += 1
+            text = "".join(map(chr, run))
+            head = _ascii_head(text)
+            b = _appended(b, [head.lower()])
+            if head != text:
+                b = b.stop()  # a non-ASCII letter can match more than its lower case
+        elif op is _c.IN:
+            b = _appended(b, _class(av))
+        elif op is _c.SUBPATTERN:
+            b = _extend(b, av[-1])
+        elif op is getattr(_c, "ATOMIC_GROUP", None):
+            b = _extend(b, av)
+        elif op is _c.BRANCH:
+            b = _branches(b, av[1])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            b = _repeated(b, *av)
+        else:
+            b = b.stop()
+        if b.size() > PREFIX_CAP:
+            b = _shortened(b)
+    return b
+
+
+def _ascii_head(text: str) -> str:
+    for i, ch in enumerate(text):
+        if not ch.isascii():
+            return text[:i]
+    return text
+
+
+def _class(items: list[tuple[Any, Any]]) -> list[str] | None:
+    """The few lower-case ASCII characters a class of literals stands for, else None."""
+    assert _c is not None
+    out = set()
+    for op, av in items:
+        if op is not _c.LITERAL or not chr(av).isascii():
+            return None
+        out.add(chr(av).lower())
+    return sorted(out) if len(out) <= 4 else None
+
+
+def _appended(b: _Begins, parts: list[str] | None) -> _Begins:
+    """Each open beginning followed by each of `parts` (None: by something unknown)."""
+    if parts is None:
+        return b.stop()
+    open_, done = set(), set(b.done)
+    for x in b.open:
+        for part in parts:
+            y = x + part
+            if len(y) >= PREFIX_LEN:
+                done.add(y[:PREFIX_LEN])
+            else:
+                open_.add(y)
+    return _Begins(open_, done)
+
+
+def _branches(b: _Begins, branches: list[Any]) -> _Begins:
+    out = _Begins(set(), set(b.done))
+    start = _Begins(b.open)
+    for branch in branches:
+        out = out.union(_extend(start, branch))
+        if out.size() > 4 * PREFIX_CAP:
+            out = _shortened(out)  # keeps the union small while it grows
+    return out
+
+
+def _repeated(b: _Begins, lo: int, hi: int, sub: Any) -> _Begins:
+    if lo == hi == 1:
+        return _extend(b, sub)
+    if lo == 0 and hi == 1:
+        return _Begins(set(b.open), set()).union(_extend(b, sub))
+    # Several repetitions: the first (if required) is known, what follows is not.
+    return (b if lo == 0 else _extend(b, sub)).stop()
+
+
+def _shortened(b: _Begins) -> _Begins:
+    """At most PREFIX_CAP beginnings, all stopped, cut as short as that needs."""
+    texts = b.open | b.done
+    cut: set[str] = set()
+    for size in range(max(map(len, texts)) + 1):
+        longer = {x[:size] for x in texts}
+        if len(longer) > PREFIX_CAP:
+            break
+        cut = longer
+    return _Begins(set(), cut)
+
+
+def _prefixes(pattern: str, starts: frozenset[str]) -> frozenset[str]:
+    """Lower-case strings one of which begins every match of `pattern` in an ASCII text:
+    its literal start followed through groups and alternatives as far as they can be spelled
+    out. Falls back to `starts` (its literal heads) when that gives less."""
+    assert _parser is not None
+    b = _extend(_Begins({""}), _parser.parse(pattern, re.IGNORECASE))
+    found = frozenset(b.open | b.done)
+    if not found or not all(_TOKEN.match(x) for x in found):
+        return starts
+    return found
+
+
+def _trie(strings: Iterable[str]) -> str:
+    """A regex matching the longest of `strings` that begins the text (each node's children
+    are tried before stopping there)."""
+    root: dict[str, Any] = {}
+    for x in strings:
+        node = root
+        for ch in x:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = [re.escape(ch) for ch in sorted(node) if ch and node[ch].keys() == {""}]
+        alts = [
+            re.escape(ch) + emit(node[ch]) for ch in sorted(node) if ch and node[ch].keys() != {""}
+        ]
+        if len(ends) > 1:
+            alts.append(f"[{''.join(ends)}]")  # children that end the string: one class
+        else:
+            alts.extend(ends)
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+@functools.lru_cache(maxsize=16)
+def _gate_parts(patterns: tuple[str, ...]) -> tuple[dict[str, list[int]], Regex]:
+    """Each beginning with the patterns that allow it, and the trie regex over them; kept for
+    the next coder compiled from the same lexicon in this process."""
+    owners: dict[str, list[int]] = {}
+    for i, p in enumerate(patterns):
+        starts = _starts_of(p)
+        assert starts is not None  # only patterns with a known start are indexed
+        for x in _prefixes(p, starts):
+            owners.setdefault(x, []).append(i)
+    # A word start: not after a letter, digit, underscore or apostrophe (see `_inside`).
+    return owners, re.compile(f"(?<![a-z0-9_'])(?=({_trie(owners)}))")
+
+
+class _Gate:
+    """Where in an ASCII text the patterns of an engine can begin, in one regex call.
+
+    Each pattern's possible beginnings (`_prefixes`) go into one trie; matched after every
+    word boundary of the lower-cased text, it captures the longest beginning present, and only
+    the patterns that allow that beginning are then tried there. Any pattern that can match at
+    a word allows its beginning, so the results are the same as trying every pattern at every
+    word; most words have no beginning at all and cost no Python step.
+    """
+
+    def __init__(self, engine: _Engine) -> None:
+        self._engine = engine
+        self._owners, self.rx = _gate_parts(tuple(engine._raw))
+        self.combos: dict[str, _Combo] = {}
+        self._built: dict[tuple[int, ...], _Combo] = {}
+
+    def combo(self, begins: str) -> _Combo:
+        """The combined regex of the patterns that allow a text beginning with `begins`."""
+        owners = self._owners
+        indices = tuple(
+            sorted({i for k in range(1, len(begins) + 1) for i in owners.get(begins[:k], ())})
+        )
+        combo = self._built.get(indices)
+        if combo is None:
+            combo = self._built[indices] = self._engine.build(indices)
+        self.combos[begins] = combo
+        return combo
+
+
 _UNSEEN: Any = object()
 _CACHE = 8192  # combined regexes kept per matcher (one per distinct word seen)
 
@@ -156,6 +370,7 @@ class _Engine:
     def __init__(self, lists: Sequence[Sequence[str]], *, words: bool = True) -> None:
         self._first: list[tuple[frozenset[str], int, str]] = []  # (starts, list, wrapped)
         self._bare: list[str] = []  # each of `_first` as used at a word start (see TRAIL)
+        self._raw: list[str] = []  # each of `_first` as written
         self.lead = words  # a match must begin outside a word
         always: dict[int, list[str]] = {}
         for member, patterns in enumerate(lists):
@@ -167,10 +382,19 @@ class _Engine:
                 else:
                     self._first.append((starts, member, wrapped))
                     self._bare.append(f"(?:{p}){TRAIL}" if words else p)
+                    self._raw.append(p)
         self._heads = frozenset(h for starts, _, _ in self._first for h in starts)
         self._maxlen = max((len(h) for h in self._heads), default=0)
         self.always = {m: re.compile(_alternation(ws), re.IGNORECASE) for m, ws in always.items()}
         self._combos: dict[str, _Combo | None] = {}
+        self._gate: _Gate | None = None
+
+    @property
+    def gate(self) -> _Gate:
+        """Built on first use: it costs a few tenths of a second."""
+        if self._gate is None:
+            self._gate = _Gate(self)
+        return self._gate
 
     def combo(self, word: str) -> _Combo | None:
         """(regex, ((group number, list), ...)) for a text word, or None if no list can start
@@ -181,18 +405,45 @@ class _Engine:
         heads = {word[:i] for i in range(1, min(len(word), self._maxlen) + 1)} & self._heads
         combo = None
         if heads:
-            per: dict[int, list[str]] = {}
-            for (starts, member, _), bare in zip(self._first, self._bare, strict=True):
-                if not starts.isdisjoint(heads):
-                    per.setdefault(member, []).append(bare)
-            parts = [f"(?:(?=(?P<g{m}>{_alternation(ws)}))|)" for m, ws in per.items()]
-            rx = re.compile("".join(parts), re.IGNORECASE)
-            groups = tuple((rx.groupindex[f"g{m}"], m) for m in per)
-            combo = (rx, groups, ((-1, -1),) * rx.groups)
+            combo = self.build(
+                i for i, (starts, _, _) in enumerate(self._first) if not starts.isdisjoint(heads)
+            )
         if len(self._combos) >= _CACHE:
             self._combos.clear()
         self._combos[word] = combo
         return combo
+
+    def candidates(self, t: Prepared) -> Iterator[tuple[int, _Combo]]:
+        """The word starts of `t` where some pattern may match, each with the combined regex
+        of the patterns to try there, in order. `t` must be `exact`."""
+        s = t.s
+        if t.ascii:
+            gate = self.gate
+            known = gate.combos
+            for g in gate.rx.finditer(t.lower):
+                begins = g.group(1)
+                yield g.start(), known.get(begins) or gate.combo(begins)
+            return
+        combos = self._combos
+        for pos, word in t.words:
+            if pos and self.lead and _inside(s, pos - 1) is not None:
+                continue  # inside a word: no cue starts here
+            combo = combos.get(word, _UNSEEN)
+            if combo is _UNSEEN:
+                combo = self.combo(word)
+            if combo is not None:
+                yield pos, combo
+
+    def build(self, indices: Iterable[int]) -> _Combo:
+        """The combined regex of the patterns `indices` of `_first` (in order): one optional
+        lookahead per list, each the alternation of that list's patterns."""
+        per: dict[int, list[str]] = {}
+        for i in indices:
+            per.setdefault(self._first[i][1], []).append(self._bare[i])
+        parts = [f"(?:(?=(?P<g{m}>{_alternation(ws)}))|)" for m, ws in per.items()]
+        rx = re.compile("".join(parts), re.IGNORECASE)
+        groups = tuple((rx.groupindex[f"g{m}"], m) for m in per)
+        return (rx, groups, ((-1, -1),) * rx.groups)
 
 
 # (regex, ((group number, list index), ...), the spans when nothing matched)
@@ -338,22 +589,9 @@ class MatcherGroup:
         names = self.names
         found: dict[str, Span] = {}
         engine = self._engine
-        lead = engine.lead
         if t.exact:
-            combos = engine._combos
-            for pos, word in t.words:
-                if pos and lead and _inside(s, pos - 1) is not None:
-                    continue  # inside a word: no cue starts here
-                combo = combos.get(word, _UNSEEN)
-                if combo is _UNSEEN:
-                    combo = engine.combo(word)
-                if combo is None:
-                    continue
-                rx, groups, nothing = combo
-                m = rx.match(s, pos)
-                if m is None:  # pragma: no cover - every part is optional
-                    continue
-                regs = m.regs
+            for pos, (rx, groups, nothing) in engine.candidates(t):
+                regs = rx.match(s, pos).regs  # type: ignore[union-attr]  # every part is optional
                 if regs[1:] == nothing:
                     continue
                 for gi, member in groups:

@@ -1,0 +1,179 @@
+"""The coder's fast cue scan gives exactly what trying every cue at every word gives.
+
+`MatcherGroup.scan` finds, in an ASCII text, the word starts where some cue can begin with one
+regex call (a trie of every cue's possible beginnings) and tries only the cues that allow the
+beginning found there. Here it is checked against the word-by-word scan it replaced (still used
+for non-ASCII text) on the labelled responses, on realisations of every cue pattern inside
+other text, and on mutated copies; and every beginning a cue is given is checked to begin each
+of its realised matches.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from simulator.core import coder_match
+from simulator.core.coder import Coder, load_coder
+from simulator.core.coder_match import MatcherGroup, Prepared
+from simulator.core.compiled import CompiledRubric
+from tests.conftest import DATA
+
+_c: Any = coder_match._c
+_parser: Any = coder_match._parser
+pytestmark = pytest.mark.skipif(_parser is None, reason="needs the stdlib regex parser")
+POOL = " abcdefghijklmnopqrstuvwxyz0123456789'-,."
+GROUPS = ("_group", "_refl", "_cfi_group", "_heads")
+
+
+@pytest.fixture(scope="module")
+def coder(rubric: CompiledRubric) -> Coder:
+    return load_coder(rubric)
+
+
+def _labelled() -> list[str]:
+    texts = []
+    for path in sorted(DATA.glob("coded_responses*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                obj = json.loads(line)
+                texts += [obj["text"], obj.get("context") or ""]
+    return texts
+
+
+def _pick(items: list[tuple[Any, Any]], rng: random.Random) -> str:
+    chars = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            chars.append(chr(av))
+        elif op is _c.RANGE:
+            chars.append(chr(rng.randint(*av)))
+        elif op is _c.CATEGORY:
+            chars.append(rng.choice("a 5"))
+    if any(op is _c.NEGATE for op, _ in items) or not chars:
+        return rng.choice(POOL)  # may not match: such a text is still a fair input
+    return rng.choice(chars)
+
+
+def _realise(items: Any, rng: random.Random) -> str:
+    """A random text the parsed pattern is likely to match (lookarounds are not honoured)."""
+    out = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            ch = chr(av)
+            out.append(ch.upper() if rng.random() < 0.3 else ch)
+        elif op is _c.NOT_LITERAL or op is _c.ANY:
+            out.append(rng.choice("xyz "))
+        elif op is _c.IN:
+            out.append(_pick(av, rng))
+        elif op is _c.BRANCH:
+            out.append(_realise(rng.choice(av[1]), rng))
+        elif op is _c.SUBPATTERN:
+            out.append(_realise(av[-1], rng))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            lo, hi, sub = av
+            out += [_realise(sub, rng) for _ in range(rng.randint(lo, min(hi, lo + 2)))]
+    return "".join(out)
+
+
+def _patterns(group: MatcherGroup) -> list[str]:
+    return list(group._engine._raw)
+
+
+def _mutants(text: str, rng: random.Random) -> list[str]:
+    out = [text.upper(), text.replace("'", ""), text.replace(" ", "_", 1), text + "'s"]
+    chars = list(text)
+    chars.insert(rng.randint(0, len(chars)), rng.choice(["'", "_", "-", "9", "x", ",", "é"]))
+    out.append("".join(chars))
+    return out
+
+
+def _texts(coder: Coder, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    labelled = _labelled()
+    words = sorted({w for t in labelled for w in t.split()})
+    texts = list(labelled)
+    for name in GROUPS:
+        for p in _patterns(getattr(coder, name)):
+            parsed = _parser.parse(p, re.IGNORECASE)
+            for _ in range(3):
+                cue = _realise(parsed, rng)
+                before = " ".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+                after = " ".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+                text = f"{before} {cue} {after}".strip()
+                texts.append(text)
+                texts += _mutants(text, rng)
+    return texts
+
+
+def _word_by_word(s: str) -> Prepared:
+    t = Prepared(s)
+    t.ascii = False  # the scan then tries every cue at every word, as before the gate
+    return t
+
+
+def test_the_gated_scan_matches_the_word_by_word_scan(coder: Coder) -> None:
+    texts = [t for t in _texts(coder) if t.isascii()]
+    assert len(texts) > 5000
+
+    def odd(name: str, start: int) -> bool:
+        return (len(name) + start) % 3 != 0
+
+    accepts: list[Callable[[str, int], bool] | None] = [None, odd]
+    found = 0
+    for name in GROUPS:
+        group: MatcherGroup = getattr(coder, name)
+        for text in texts:
+            for accept in accepts:
+                fast = group.scan(Prepared(text), accept)
+                slow = group.scan(_word_by_word(text), accept)
+                assert list(fast.items()) == list(slow.items()), (name, text)
+                found += bool(fast)
+    assert found > len(texts)  # the texts do exercise the cues
+
+
+def test_every_match_begins_with_one_of_its_beginnings(coder: Coder) -> None:
+    rng = random.Random(5)
+    checked = 0
+    for name in GROUPS:
+        for p in _patterns(getattr(coder, name)):
+            starts = coder_match._starts_of(p)
+            assert starts is not None
+            begins = coder_match._prefixes(p, starts)
+            rx = re.compile(p, re.IGNORECASE)
+            parsed = _parser.parse(p, re.IGNORECASE)
+            for _ in range(20):
+                text = _realise(parsed, rng)
+                m = rx.match(text) if text.isascii() else None
+                if m is not None and m.end() > 0:
+                    assert any(text.lower().startswith(x) for x in begins), (p, text)
+                    checked += 1
+    assert checked > 3000
+
+
+def test_beginnings_of_small_patterns() -> None:
+    def begins(p: str) -> set[str]:
+        starts = coder_match._starts_of(p)
+        assert starts is not None
+        return set(coder_match._prefixes(p, starts))
+
+    assert begins("you (?:are|were) sad") == {"you are sad", "you were sad"}
+    assert begins("you'?re (?:feeling|\\w+)") == {
+        "you're ",
+        "youre ",
+        "you're feeling",
+        "youre feeling",
+    }
+    assert begins("It(?: is|'s)? [a-z]+ hard") == {"it is ", "it's ", "it "}
+    assert begins("caf\u00e9 now") == {"caf"}  # a non-ASCII letter stops the beginning
+    assert begins("go+d") == {"go"}  # a repeat: its first round is known, no more
+    assert begins("(?:aa|bb|cc|dd|ee|ff)x") == {"aax", "bbx", "ccx", "ddx", "eex", "ffx"}
+    assert begins("w[aeo]ll") == {"wall", "well", "woll"}
+    assert begins("w[a-z]ll") == {"w"}
+    long = "|".join(f"w{i:03d}" for i in range(300))
+    assert len(begins(f"(?:{long}) x")) <= coder_match.PREFIX_CAP
