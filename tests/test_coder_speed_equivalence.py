@@ -82,7 +82,8 @@ def _realise(items: Any, rng: random.Random) -> str:
 
 
 def _patterns(group: MatcherGroup) -> list[str]:
-    return list(group._engine._raw)
+    engine = group._engine
+    return [*engine._raw, *(p for ps in engine._always_raw.values() for p in ps)]
 
 
 def _mutants(text: str, rng: random.Random) -> list[str]:
@@ -143,17 +144,42 @@ def test_every_match_begins_with_one_of_its_beginnings(coder: Coder) -> None:
     for name in GROUPS:
         for p in _patterns(getattr(coder, name)):
             starts = coder_match._starts_of(p)
-            assert starts is not None
-            begins = coder_match._prefixes(p, starts)
+            begins = (
+                coder_match._anywhere(p) if starts is None else coder_match._prefixes(p, starts)
+            )
+            if begins is None:
+                continue  # searched plainly
             rx = re.compile(p, re.IGNORECASE)
             parsed = _parser.parse(p, re.IGNORECASE)
             for _ in range(20):
                 text = _realise(parsed, rng)
                 m = rx.match(text) if text.isascii() else None
                 if m is not None and m.end() > 0:
-                    assert any(text.lower().startswith(x) for x in begins), (p, text)
+                    assert coder_match.START in begins or any(
+                        text.lower().startswith(x) for x in begins
+                    ), (p, text)
                     checked += 1
     assert checked > 3000
+
+
+def test_trying_only_the_places_a_match_can_begin_is_finditer() -> None:
+    """`_leftmost` with every place given behaves as the plain finditer loop, including after
+    a match that is refused (finditer resumes at its end) and after an empty match."""
+    rng = random.Random(11)
+    patterns = ["ab|a", "b?", "|ab", "(?=a)|a", "(?<![a-z])a[a-z]*", "x|", "aa|ab|b", "a(?=b)|ba"]
+    for _ in range(3000):
+        rx = re.compile(rng.choice(patterns))
+        s = "".join(rng.choice("abx ") for _ in range(rng.randint(0, 12)))
+        cut = rng.randint(0, 5)
+
+        def accept(start: int, cut: int = cut) -> bool:
+            return start % 3 != cut % 3
+
+        for before in (None, (rng.randint(0, 12), 13)):
+            for acc in (None, accept):
+                plain = coder_match._leftmost(rx, s, before, acc)
+                placed = coder_match._leftmost(rx, s, before, acc, list(range(len(s) + 1)))
+                assert placed == plain, (rx.pattern, s, before)
 
 
 def test_beginnings_of_small_patterns() -> None:
@@ -175,5 +201,9 @@ def test_beginnings_of_small_patterns() -> None:
     assert begins("(?:aa|bb|cc|dd|ee|ff)x") == {"aax", "bbx", "ccx", "ddx", "eex", "ffx"}
     assert begins("w[aeo]ll") == {"wall", "well", "woll"}
     assert begins("w[a-z]ll") == {"w"}
+    assert coder_match._anywhere("'?s|is") == {"'s", "s", "is"}
+    assert coder_match._anywhere("(?:^|so )well") == {coder_match.START, "so well"}
+    assert coder_match._anywhere("(?m)^well") == {"well"}  # `^` after any line break
+    assert coder_match._anywhere("[a-z]+-speaking") is None
     long = "|".join(f"w{i:03d}" for i in range(300))
     assert len(begins(f"(?:{long}) x")) <= coder_match.PREFIX_CAP

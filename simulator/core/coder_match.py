@@ -169,6 +169,12 @@ class _Begins:
     def stop(self) -> _Begins:
         return _Begins(set(), self.done | self.open)
 
+    def anchored(self) -> _Begins:
+        """Nothing read yet and `^`: the match can only begin at the start of the text."""
+        if "" not in self.open:
+            return self
+        return _Begins(self.open - {""}, self.done | {START})
+
     def union(self, other: _Begins) -> _Begins:
         return _Begins(self.open | other.open, self.done | other.done)
 
@@ -176,14 +182,17 @@ class _Begins:
         return len(self.open) + len(self.done)
 
 
-def _extend(b: _Begins, items: Sequence[tuple[Any, Any]]) -> _Begins:
+def _extend(b: _Begins, items: Sequence[tuple[Any, Any]], anchors: bool) -> _Begins:
     """`b` followed through parsed items. What cannot be spelled out (a class of more than a
-    few characters, a repeat, a non-ASCII letter) stops a beginning there: it is still true."""
+    few characters, a repeat, a non-ASCII letter) stops a beginning there: it is still true.
+    With `anchors`, a `^` before any text makes the beginning START (the text's start)."""
     assert _c is not None
     i = 0
     while i < len(items) and b.open:
         op, av = items[i]
         i += 1
+        if op is _c.AT and anchors and av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+            b = b.anchored()
         if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
             continue  # zero-width: nothing to read
         if op is _c.LITERAL:
@@ -199,13 +208,14 @@ def _extend(b: _Begins, items: Sequence[tuple[Any, Any]]) -> _Begins:
         elif op is _c.IN:
             b = _appended(b, _class(av))
         elif op is _c.SUBPATTERN:
-            b = _extend(b, av[-1])
+            b = _extend(b, av[-1], anchors)
         elif op is getattr(_c, "ATOMIC_GROUP", None):
-            b = _extend(b, av)
+            b = _extend(b, av, anchors)
         elif op is _c.BRANCH:
-            b = _branches(b, av[1])
+            b = _branches(b, av[1], anchors)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-            b = _repeated(b, *av)
+            lo, hi, sub = av
+            b = _repeated(b, lo, hi, sub, anchors)
         else:
             b = b.stop()
         if b.size() > PREFIX_CAP:
@@ -246,23 +256,23 @@ def _appended(b: _Begins, parts: list[str] | None) -> _Begins:
     return _Begins(open_, done)
 
 
-def _branches(b: _Begins, branches: list[Any]) -> _Begins:
+def _branches(b: _Begins, branches: list[Any], anchors: bool) -> _Begins:
     out = _Begins(set(), set(b.done))
     start = _Begins(b.open)
     for branch in branches:
-        out = out.union(_extend(start, branch))
+        out = out.union(_extend(start, branch, anchors))
         if out.size() > 4 * PREFIX_CAP:
             out = _shortened(out)  # keeps the union small while it grows
     return out
 
 
-def _repeated(b: _Begins, lo: int, hi: int, sub: Any) -> _Begins:
+def _repeated(b: _Begins, lo: int, hi: int, sub: Any, anchors: bool) -> _Begins:
     if lo == hi == 1:
-        return _extend(b, sub)
+        return _extend(b, sub, anchors)
     if lo == 0 and hi == 1:
-        return _Begins(set(b.open), set()).union(_extend(b, sub))
+        return _Begins(set(b.open), set()).union(_extend(b, sub, anchors))
     # Several repetitions: the first (if required) is known, what follows is not.
-    return (b if lo == 0 else _extend(b, sub)).stop()
+    return (b if lo == 0 else _extend(b, sub, anchors)).stop()
 
 
 def _shortened(b: _Begins) -> _Begins:
@@ -282,11 +292,26 @@ def _prefixes(pattern: str, starts: frozenset[str]) -> frozenset[str]:
     its literal start followed through groups and alternatives as far as they can be spelled
     out. Falls back to `starts` (its literal heads) when that gives less."""
     assert _parser is not None
-    b = _extend(_Begins({""}), _parser.parse(pattern, re.IGNORECASE))
+    b = _extend(_Begins({""}), _parser.parse(pattern, re.IGNORECASE), anchors=False)
     found = frozenset(b.open | b.done)
     if not found or not all(_TOKEN.match(x) for x in found):
         return starts
     return found
+
+
+START = "\0"  # a beginning that is the start of the text (a `^` before anything is read)
+
+
+def _anywhere(pattern: str) -> frozenset[str] | None:
+    """The beginnings of a pattern without a known word start, which may begin with any
+    character (or be START); None when some match can begin with anything."""
+    assert _parser is not None
+    parsed = _parser.parse(pattern, re.IGNORECASE)
+    # With multi-line matching `^` also matches after a line break; then it is not START.
+    anchors = not (parsed.state.flags & re.MULTILINE or re.search(r"\(\?[a-zA-Z-]*m", pattern))
+    b = _extend(_Begins({""}), parsed, anchors)
+    found = frozenset(b.open | b.done)
+    return None if "" in found or not found else found
 
 
 def _trie(strings: Iterable[str]) -> str:
@@ -316,18 +341,80 @@ def _trie(strings: Iterable[str]) -> str:
     return emit(root)
 
 
+_LOOSE_START = re.compile(r"[a-z0-9_']")
+
+
 @functools.lru_cache(maxsize=16)
-def _gate_parts(patterns: tuple[str, ...]) -> tuple[dict[str, list[int]], Regex]:
-    """Each beginning with the patterns that allow it, and the trie regex over them; kept for
-    the next coder compiled from the same lexicon in this process."""
+def _gate_parts(
+    patterns: tuple[str, ...], loose: tuple[tuple[int, tuple[str, ...]], ...]
+) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], dict[int, bool], Regex]:
+    """The parts of a `_Gate`, kept for the next coder compiled from the same lexicon in this
+    process: each beginning with the indexed patterns that allow it, each beginning with the
+    lists of unindexed (`loose`) patterns that allow it, those lists (with whether they can
+    begin at the text's start), and the trie regex over every beginning."""
     owners: dict[str, list[int]] = {}
     for i, p in enumerate(patterns):
         starts = _starts_of(p)
         assert starts is not None  # only patterns with a known start are indexed
         for x in _prefixes(p, starts):
             owners.setdefault(x, []).append(i)
+    loose_owners: dict[str, list[int]] = {}
+    gated: dict[int, bool] = {}
+    for member, member_patterns in loose:
+        found = [_anywhere(p) for p in member_patterns]
+        begins = set().union(*(f for f in found if f is not None))
+        # Only beginnings the word gate sees: at a word character not right after another.
+        if any(f is None for f in found) or not all(
+            x == START or _LOOSE_START.match(x) for x in begins
+        ):
+            continue
+        gated[member] = START in begins
+        for x in sorted(begins - {START}):
+            loose_owners.setdefault(x, []).append(member)
     # A word start: not after a letter, digit, underscore or apostrophe (see `_inside`).
-    return owners, re.compile(f"(?<![a-z0-9_'])(?=({_trie(owners)}))")
+    rx = re.compile(f"(?<![a-z0-9_'])(?=({_trie([*owners, *loose_owners])}))")
+    return (
+        {x: tuple(i) for x, i in owners.items()},
+        {x: tuple(m) for x, m in loose_owners.items()},
+        gated,
+        rx,
+    )
+
+
+def _leftmost(
+    rx: Regex,
+    s: str,
+    before: Span | None,
+    accept: Callable[[int], bool] | None,
+    places: list[int] | None = None,
+) -> Span | None:
+    """What `rx.finditer(s)` finds first that is not empty, whose start `accept` takes, and
+    that starts before `before`. With `places` (every place a match can begin, in order) only
+    those are tried."""
+    if places is not None:
+        resume = 0  # finditer goes on after a match it was not given
+        for pos in places:
+            if before is not None and pos >= before[0]:
+                return None
+            if pos < resume:
+                continue
+            m = rx.match(s, pos)
+            if m is None:
+                continue
+            a, b = m.span()
+            if a == b:
+                break  # after an empty match finditer may find another here: let it
+            if accept is None or accept(a):
+                return (a, b)
+            resume = b
+        else:
+            return None
+    for m in rx.finditer(s):
+        if before is not None and m.start() >= before[0]:
+            break
+        if m.end() > m.start() and (accept is None or accept(m.start())):
+            return m.span()
+    return None
 
 
 class _Gate:
@@ -337,26 +424,41 @@ class _Gate:
     word boundary of the lower-cased text, it captures the longest beginning present, and only
     the patterns that allow that beginning are then tried there. Any pattern that can match at
     a word allows its beginning, so the results are the same as trying every pattern at every
-    word; most words have no beginning at all and cost no Python step.
+    word; most words have no beginning at all and cost no Python step. The lists' unindexed
+    patterns are in the trie too when all their beginnings are at words (`_anywhere`): they
+    are then tried only at those places.
     """
 
     def __init__(self, engine: _Engine) -> None:
         self._engine = engine
-        self._owners, self.rx = _gate_parts(tuple(engine._raw))
-        self.combos: dict[str, _Combo] = {}
+        loose = tuple((m, tuple(ps)) for m, ps in engine._always_raw.items()) if engine.lead else ()
+        self._owners, self._loose, self._gated, self.rx = _gate_parts(tuple(engine._raw), loose)
+        self._seen: dict[str, tuple[_Combo | None, tuple[int, ...]]] = {}
         self._built: dict[tuple[int, ...], _Combo] = {}
 
-    def combo(self, begins: str) -> _Combo:
-        """The combined regex of the patterns that allow a text beginning with `begins`."""
-        owners = self._owners
-        indices = tuple(
-            sorted({i for k in range(1, len(begins) + 1) for i in owners.get(begins[:k], ())})
-        )
-        combo = self._built.get(indices)
-        if combo is None:
+    def places(self) -> dict[int, list[int]]:
+        """An empty record of where each gated list's unindexed patterns can begin."""
+        return {m: [0] if at_start else [] for m, at_start in self._gated.items()}
+
+    def hits(self, t: Prepared) -> Iterator[tuple[int, _Combo | None, tuple[int, ...]]]:
+        """Each word start of `t` where a pattern can begin: the combined regex of the indexed
+        patterns to try there (if any) and the lists whose unindexed patterns can begin there."""
+        seen = self._seen
+        for g in self.rx.finditer(t.lower):
+            begins = g.group(1)
+            found = seen.get(begins)
+            if found is None:
+                found = seen[begins] = self._lookup(begins)
+            yield g.start(), found[0], found[1]
+
+    def _lookup(self, begins: str) -> tuple[_Combo | None, tuple[int, ...]]:
+        heads = [begins[:k] for k in range(1, len(begins) + 1)]
+        indices = tuple(sorted({i for h in heads for i in self._owners.get(h, ())}))
+        members = tuple(sorted({m for h in heads for m in self._loose.get(h, ())}))
+        combo = self._built.get(indices) if indices else None
+        if indices and combo is None:
             combo = self._built[indices] = self._engine.build(indices)
-        self.combos[begins] = combo
-        return combo
+        return combo, members
 
 
 _UNSEEN: Any = object()
@@ -373,12 +475,14 @@ class _Engine:
         self._raw: list[str] = []  # each of `_first` as written
         self.lead = words  # a match must begin outside a word
         always: dict[int, list[str]] = {}
+        self._always_raw: dict[int, list[str]] = {}  # the same, as written
         for member, patterns in enumerate(lists):
             for p in patterns:
                 wrapped = WRAP.format(p) if words else p
                 starts = _starts_of(p)
                 if starts is None:
                     always.setdefault(member, []).append(wrapped)
+                    self._always_raw.setdefault(member, []).append(p)
                 else:
                     self._first.append((starts, member, wrapped))
                     self._bare.append(f"(?:{p}){TRAIL}" if words else p)
@@ -413,17 +517,10 @@ class _Engine:
         self._combos[word] = combo
         return combo
 
-    def candidates(self, t: Prepared) -> Iterator[tuple[int, _Combo]]:
-        """The word starts of `t` where some pattern may match, each with the combined regex
-        of the patterns to try there, in order. `t` must be `exact`."""
+    def by_word(self, t: Prepared) -> Iterator[tuple[int, _Combo | None, tuple[int, ...]]]:
+        """Each word start of `t` where an indexed pattern can begin, with the combined regex
+        of those to try there (the form of `_Gate.hits`, for any text that is `exact`)."""
         s = t.s
-        if t.ascii:
-            gate = self.gate
-            known = gate.combos
-            for g in gate.rx.finditer(t.lower):
-                begins = g.group(1)
-                yield g.start(), known.get(begins) or gate.combo(begins)
-            return
         combos = self._combos
         for pos, word in t.words:
             if pos and self.lead and _inside(s, pos - 1) is not None:
@@ -432,7 +529,7 @@ class _Engine:
             if combo is _UNSEEN:
                 combo = self.combo(word)
             if combo is not None:
-                yield pos, combo
+                yield pos, combo, ()
 
     def build(self, indices: Iterable[int]) -> _Combo:
         """The combined regex of the patterns `indices` of `_first` (in order): one optional
@@ -589,8 +686,21 @@ class MatcherGroup:
         names = self.names
         found: dict[str, Span] = {}
         engine = self._engine
+        places: dict[int, list[int]] = {}
         if t.exact:
-            for pos, (rx, groups, nothing) in engine.candidates(t):
+            if t.ascii:
+                places = engine.gate.places()
+                hits = engine.gate.hits(t)
+            else:
+                hits = engine.by_word(t)
+            for pos, combo, loose in hits:
+                for member in loose:
+                    at = places[member]
+                    if not at or at[-1] != pos:
+                        at.append(pos)
+                if combo is None:
+                    continue
+                rx, groups, nothing = combo
                 regs = rx.match(s, pos).regs  # type: ignore[union-attr]  # every part is optional
                 if regs[1:] == nothing:
                     continue
@@ -610,13 +720,15 @@ class MatcherGroup:
                             break
         for member, rx in engine.always.items():
             name = names[member]
-            best = found.get(name)
-            for m in rx.finditer(s):
-                if best is not None and m.start() >= best[0]:
-                    break
-                if m.end() > m.start() and (accept is None or accept(name, m.start())):
-                    found[name] = m.span()
-                    break
+            span = _leftmost(
+                rx,
+                s,
+                found.get(name),
+                None if accept is None else functools.partial(accept, name),
+                places.get(member),
+            )
+            if span is not None:
+                found[name] = span
         return found
 
     def at(self, t: Prepared, pos: int) -> dict[str, Span]:
