@@ -6,9 +6,10 @@ opportunity outcome) is computed once here, so a choice costs a few dictionary o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from simulator.core.conditions import Condition, parse_condition
 from simulator.core.models import (
@@ -56,6 +57,7 @@ class CompiledRubric:
     theme_terms: tuple[tuple[tuple[str, float], ...], ...]  # per theme: (variable, weight / 10)
     theme_on: tuple[float, ...]
     theme_off: tuple[float, ...]
+    theme_switches: tuple[tuple[str, float, float], ...]  # per theme: (id, rises at, falls below)
     stance: Mapping[tuple[str, str], StanceEffect]
     stance_defaults: Mapping[str, str]
     engage_codes: frozenset[str]
@@ -75,6 +77,29 @@ class CompiledRubric:
     def version(self) -> str:
         return self.model.version
 
+    @cached_property
+    def levels(self) -> Callable[[tuple[float, ...], Mapping[str, float]], tuple[float, ...]]:
+        """levels(pushes, state): per theme, its push + weight * (var - 50) / 10 for each of the
+        theme's state weights, added in order.
+
+        Generated as one expression (as namedtuple and dataclasses generate code): the engine
+        reads the levels every turn, and this is three times faster than looping over the terms.
+        """
+        weights: list[float] = []
+        themes = []
+        for i, terms in enumerate(self.theme_terms):
+            expr = f"p[{i}]"
+            for var, w10 in terms:
+                expr += f" + w[{len(weights)}] * (s[{var!r}] - 50.0)"
+                weights.append(w10)
+            themes.append(expr)
+        source = f"def levels(p, s, w=w):\n    return ({''.join(t + ', ' for t in themes)})\n"
+        namespace: dict[str, Any] = {"w": tuple(weights)}
+        exec(source, namespace)  # noqa: S102 - our own text: indices and quoted variable names
+        levels: Callable[[tuple[float, ...], Mapping[str, float]], tuple[float, ...]]
+        levels = namespace["levels"]
+        return levels
+
     @classmethod
     def build(cls, rubric: Rubric) -> CompiledRubric:
         themes = THEMES
@@ -93,6 +118,9 @@ class CompiledRubric:
             ),
             theme_on=tuple(rubric.themes[t].rises_at for t in themes),
             theme_off=tuple(rubric.themes[t].falls_below for t in themes),
+            theme_switches=tuple(
+                (t, rubric.themes[t].rises_at, rubric.themes[t].falls_below) for t in themes
+            ),
             stance=stance,
             stance_defaults={a: s.default for a, s in rubric.stance.items()},
             engage_codes=frozenset(rubric.opportunities.engage_codes),
@@ -136,6 +164,10 @@ class CompiledOption:
     labels: tuple[str, ...]  # the code labels, as the author wrote them
     touched: tuple[str, ...]  # the state variables this option can move (clamped after a turn)
     theme_vec: tuple[float, ...]  # theme pushes in the rubric's theme order
+    # For scoring, so a summary need not walk every turn's codes.
+    negative_codes: tuple[CodeRef, ...]  # the codes of negative valence, in order
+    acknowledges_power: bool
+    over_broaches: bool
 
     @property
     def say(self) -> str:
@@ -179,6 +211,7 @@ class CompiledScenario:
     endings: Mapping[str, Ending]
     options: Mapping[str, CompiledOption]
     initial: Mapping[str, float]
+    alliance_initial: tuple[float, ...]  # `initial` of ALLIANCE_VARS, in that order
     _stance_memo: dict[tuple[tuple[str, str], ...], StanceEffect] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -241,10 +274,11 @@ def compile_option(
     humility: list[tuple[str, float, str]] = []
     deltas: dict[str, float] = {}
     themes: dict[str, float] = {}
-    negative = False
+    negatives: list[CodeRef] = []
     for ref in refs:
         code = r.codes[ref.code]
-        negative = negative or code.valence == "negative"
+        if code.valence == "negative":
+            negatives.append(ref)
         for dim, amount in code.humility.items():
             humility.append((dim, amount, ref.label))
         for var, amount in code.alliance.items():
@@ -275,7 +309,7 @@ def compile_option(
         deltas=deltas,
         themes=themes,
         cfi_intents=tuple(ref.intent for ref in refs if ref.intent),
-        negative=negative,
+        negative=bool(negatives),
         opportunity=outcome,
         broach_levels=frozenset(levels),
         assumption="assumption" in codes_present,
@@ -286,6 +320,9 @@ def compile_option(
         labels=tuple(ref.label for ref in refs),
         touched=tuple(dict.fromkeys([*ALLIANCE_VARS, *deltas])),
         theme_vec=tuple(themes.get(t, 0.0) for t in rubric.theme_ids),
+        negative_codes=tuple(negatives),
+        acknowledges_power="acknowledge_power" in codes_present,
+        over_broaches="over_broaching" in codes_present,
     )
 
 
@@ -315,4 +352,5 @@ def compile_scenario(
         endings={e.id: e for e in scenario.endings},
         options=options,
         initial=initial,
+        alliance_initial=tuple(initial[v] for v in ALLIANCE_VARS),
     )

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, mul
 
 from simulator.core.compiled import CompiledOption, CompiledScenario
 from simulator.core.models import ALLIANCE_VARS
@@ -160,12 +162,7 @@ def theme_levels(
     scenario: CompiledScenario, pushes: tuple[float, ...], state: Mapping[str, float]
 ) -> tuple[float, ...]:
     """level = pushes + sum(weight * (var - 50) / 10) for the theme's state weights."""
-    out = []
-    for push, terms in zip(pushes, scenario.rubric.theme_terms, strict=True):
-        for var, w10 in terms:
-            push += w10 * (state[var] - 50.0)
-        out.append(push)
-    return tuple(out)
+    return scenario.rubric.levels(pushes, state)
 
 
 def start(scenario: CompiledScenario) -> Session:
@@ -199,31 +196,39 @@ def resolve_next(option: CompiledOption, state: Mapping[str, float]) -> str:
     return option.branches[-1].target
 
 
-def choose(
-    session: Session, option_key: str, stance: Mapping[str, str] | Stance | None = None
-) -> tuple[Session, list[Event]]:
-    if session.node_id is None:
-        raise EngineError("the session has already ended")
-    scenario = session.scenario
+# What one answer changes besides the new Turn: where it led (the next node or the ending), the
+# next node (None once ended), the ending, pushes, active themes, open rupture.
+_Moved = tuple[Turn, str, str | None, str | None, tuple[float, ...], frozenset[str], int | None]
+
+
+def _answer(
+    scenario: CompiledScenario,
+    node_id: str,
+    before: Mapping[str, float],
+    pushes: tuple[float, ...],
+    active: frozenset[str],
+    open_rupture: int | None,
+    step: int,
+    option_key: str,
+    stance: Mapping[str, str] | Stance | None,
+) -> _Moved:
+    """One decision answered from where a session stands; `choose` and `replay` share it."""
     rubric = scenario.rubric
-    node = scenario.nodes[session.node_id]
+    node = scenario.nodes[node_id]
     option = scenario.options.get(option_key)
-    if option is None or option.node_id != node.id:
-        raise EngineError(f"'{option_key}' is not an option at '{node.id}'")
-    before = session.state
+    if option is None or option.node_id != node_id:
+        raise EngineError(f"'{option_key}' is not an option at '{node_id}'")
     if option.when is not None and not option.when(before):
         raise EngineError(f"'{option_key}' is not open to the trainee at this point")
     stance_t = stance if isinstance(stance, tuple) else normalise_stance(scenario, stance)
     effect = scenario.stance_effect(stance_t)
-    step = len(session.turns)
-    model = rubric.model
 
     # 1. State: decay the alliance toward where this client started, then apply this turn.
     state = dict(before)
-    initial = scenario.initial
     decay = rubric.alliance_decay
-    for var in ALLIANCE_VARS:
-        state[var] += (initial[var] - state[var]) * decay
+    for var, start_at in zip(ALLIANCE_VARS, scenario.alliance_initial, strict=True):
+        value = before[var]
+        state[var] = value + (start_at - value) * decay
     for var, amount in option.deltas.items():
         state[var] = state.get(var, 0.0) + amount
     for var, amount in effect.alliance.items():
@@ -234,65 +239,65 @@ def choose(
     for var in ALLIANCE_VARS:
         change += state[var] - before[var]
     humility = option.humility
-    events: list[Event] = [Scored(step, option.key, option.labels, humility)]
-    open_rupture = session.open_rupture
     rupture = False
     repair_of: int | None = None
     if open_rupture is None and (option.ruptures or change <= -rubric.rupture_drop):
         rupture = True
         open_rupture = step
-        events.append(Rupture(step, -change))
+        events: list[Event] = [
+            Scored(step, option_key, option.labels, humility),
+            Rupture(step, -change),
+        ]
     elif open_rupture is not None and option.repairs and change >= rubric.repair_gain:
         repair_of = open_rupture
         open_rupture = None
-        for var, amount in model.repair.alliance.items():
+        repair = rubric.model.repair
+        for var, amount in repair.alliance.items():
             state[var] = state.get(var, 0.0) + amount
-        humility = humility + tuple((d, a, "repair") for d, a in model.repair.humility.items())
-        events[0] = Scored(step, option.key, option.labels, humility)
-        events.append(Repair(step, repair_of))
+        humility = humility + tuple((d, a, "repair") for d, a in repair.humility.items())
+        events = [Scored(step, option_key, option.labels, humility), Repair(step, repair_of)]
+    else:
+        events = [Scored(step, option_key, option.labels, humility)]
     clamp_touched(option, state)
 
     # 3. Themes: decayed pushes plus the state reading, switched with hysteresis.
-    tdecay = rubric.theme_decay
-    push = tuple([a + b for a, b in zip(option.theme_vec, effect.theme_vec, strict=True)])
-    pushes = tuple([p * tdecay + q for p, q in zip(session.pushes, push, strict=True)])
-    levels = theme_levels(scenario, pushes, state)
-    active = session.active
-    changed = False
-    for i, theme in enumerate(rubric.theme_ids):
-        level = levels[i]
+    push = tuple(map(add, option.theme_vec, effect.theme_vec))
+    pushes = tuple(map(add, map(mul, pushes, repeat(rubric.theme_decay)), push))
+    levels = rubric.levels(pushes, state)
+    flips: dict[str, bool] = {}
+    for (theme, on, off), level in zip(rubric.theme_switches, levels, strict=True):
         if theme in active:
-            if level < rubric.theme_off[i]:
-                changed = True
+            if level < off:
+                flips[theme] = False
                 events.append(ThemeChanged(step, theme, False, level))
-        elif level >= rubric.theme_on[i]:
-            changed = True
+        elif level >= on:
+            flips[theme] = True
             events.append(ThemeChanged(step, theme, True, level))
-    if changed:
-        flips = {e.theme: e.active for e in events if isinstance(e, ThemeChanged)}
+    if flips:
         active = frozenset(
             [t for t in active if flips.get(t, True)] + [t for t, on in flips.items() if on]
         )
 
     if option.opportunity is not None:
-        events.append(Opportunity(step, node.id, node.model.opportunity or "", option.opportunity))
+        events.append(Opportunity(step, node_id, node.model.opportunity or "", option.opportunity))
 
     # 4. Where next.
-    target = resolve_next(option, state)
-    node_id: str | None = None
+    first = option.branches[0]
+    target = first.target if first.when is None else resolve_next(option, state)
+    next_node: str | None = None
     ending_id: str | None = None
     if target in scenario.endings:
         ending_id = target
         events.append(Ended(step, target))
     else:
-        node_id = target
+        next_node = target
         disclosure = scenario.nodes[target].model.disclosure
         if disclosure is not None:
             events.append(Disclosure(step, target, disclosure))
 
     turn = Turn(
         step,
-        node.id,
+        node_id,
         option,
         stance_t,
         before,
@@ -305,28 +310,69 @@ def choose(
         repair_of,
         tuple(events),
     )
+    return turn, target, next_node, ending_id, pushes, active, open_rupture
+
+
+def choose(
+    session: Session, option_key: str, stance: Mapping[str, str] | Stance | None = None
+) -> tuple[Session, list[Event]]:
+    if session.node_id is None:
+        raise EngineError("the session has already ended")
+    turn, target, node_id, ending_id, pushes, active, open_rupture = _answer(
+        session.scenario,
+        session.node_id,
+        session.state,
+        session.pushes,
+        session.active,
+        session.open_rupture,
+        len(session.turns),
+        option_key,
+        stance,
+    )
     new = Session(
-        scenario,
+        session.scenario,
         node_id,
         ending_id,
-        state,
+        turn.after,
         pushes,
         active,
         (*session.turns, turn),
         open_rupture,
         (*session.visited, target),
     )
-    return new, events
+    return new, list(turn.events)
 
 
 Choice = tuple[str, Mapping[str, str] | Stance | None]
 
 
 def replay(scenario: CompiledScenario, choices: Iterable[Choice]) -> Session:
-    session = start(scenario)
+    """`start` then `choose` for each choice, without building every session in between."""
+    first = start(scenario)
+    node_id, ending_id = first.node_id, first.ending_id
+    state, pushes, active, open_rupture = first.state, first.pushes, first.active, None
+    turns: list[Turn] = []
+    visited = list(first.visited)
     for option_key, stance in choices:
-        session, _ = choose(session, option_key, stance)
-    return session
+        if node_id is None:
+            raise EngineError("the session has already ended")
+        turn, target, node_id, ending_id, pushes, active, open_rupture = _answer(
+            scenario, node_id, state, pushes, active, open_rupture, len(turns), option_key, stance
+        )
+        state = turn.after
+        turns.append(turn)
+        visited.append(target)
+    return Session(
+        scenario,
+        node_id,
+        ending_id,
+        state,
+        pushes,
+        active,
+        tuple(turns),
+        open_rupture,
+        tuple(visited),
+    )
 
 
 def rewind(session: Session, step: int) -> Session:

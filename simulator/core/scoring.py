@@ -130,25 +130,37 @@ class Summary:
         }
 
 
+# tuple.__new__ builds an Evidence without the Python-level __new__ a NamedTuple adds: the
+# profile makes one per humility code of every turn.
+_new_tuple = tuple.__new__
+
+
 def humility_profile(
     turns: tuple[Turn, ...], prior: float
 ) -> tuple[dict[str, int], dict[str, tuple[Evidence, ...]]]:
     """Score = 100 * (credits + prior) / (credits + debits + 2 * prior); 50 with no evidence."""
     evidence: dict[str, list[Evidence]] = {d: [] for d in DIMENSIONS}
-    credit = dict.fromkeys(DIMENSIONS, 0.0)
-    debit = dict.fromkeys(DIMENSIONS, 0.0)
     for turn in turns:
         step = turn.step
         for dim, amount, source in turn.humility:
-            evidence[dim].append(Evidence(step, amount, source))
+            evidence[dim].append(_new_tuple(Evidence, (step, amount, source)))
+    profile: dict[str, int] = {}
+    for dim, items in evidence.items():
+        credit = debit = 0.0
+        for _, amount, _ in items:
             if amount > 0:
-                credit[dim] += amount
+                credit += amount
             else:
-                debit[dim] -= amount
-    profile = {
-        d: round(100 * (credit[d] + prior) / (credit[d] + debit[d] + 2 * prior)) for d in DIMENSIONS
-    }
+                debit -= amount
+        profile[dim] = round(100 * (credit + prior) / (credit + debit + 2 * prior))
     return profile, {d: tuple(v) for d, v in evidence.items()}
+
+
+def _strongest(pushes: tuple[float, ...]) -> list[int]:
+    """Indices of the (up to) three largest positive pushes, largest first, earlier on ties."""
+    positive = [k for k, p in enumerate(pushes) if p > 0]
+    # A stable sort keeps equal pushes in turn order, reverse=True included.
+    return sorted(positive, key=pushes.__getitem__, reverse=True)[:3]
 
 
 def read_themes(session: Session) -> tuple[dict[str, ThemeReading], tuple[str, ...]]:
@@ -164,28 +176,26 @@ def read_themes(session: Session) -> tuple[dict[str, ThemeReading], tuple[str, .
         best = max(range(len(ids)), key=lambda i: levels[i])
         ranked = [ids[best]] if levels[best] > 0 else []
     salient = tuple(ranked[:max_salient])
-    # Column-wise over the turns (zip does the transposing in C): each theme's peak turn and
-    # the (up to three) turns that pushed it hardest.
     turns = session.turns
-    level_cols = list(zip(*(t.levels for t in turns), strict=True)) if turns else []
-    push_cols = list(zip(*(t.theme_push for t in turns), strict=True)) if turns else []
     readings: dict[str, ThemeReading] = {}
-    for i, theme in enumerate(ids):
-        peak_step: int | None = None
-        moments: tuple[int, ...] = ()
-        if turns:
-            col = level_cols[i]
-            peak_step = turns[max(range(len(col)), key=col.__getitem__)].step
-            pushes = push_cols[i]
-            top = sorted((-p, k) for k, p in enumerate(pushes) if p > 0)[:3]
-            moments = tuple(turns[k].step for _, k in top)
+    if not turns:
+        for theme, level in zip(ids, levels, strict=True):
+            readings[theme] = ThemeReading(
+                theme, level, theme in session.active, theme in salient, None, ()
+            )
+        return readings, salient
+    # Column-wise over the turns (zip does the transposing in C): each theme's peak turn (the
+    # first of equals) and the (up to three) turns that pushed it hardest.
+    level_cols = zip(*(t.levels for t in turns), strict=True)
+    push_cols = zip(*(t.theme_push for t in turns), strict=True)
+    for theme, level, col, pushes in zip(ids, levels, level_cols, push_cols, strict=True):
         readings[theme] = ThemeReading(
-            theme=theme,
-            level=levels[i],
-            active=theme in session.active,
-            salient=theme in salient,
-            peak_step=peak_step,
-            moments=moments,
+            theme,
+            level,
+            theme in session.active,
+            theme in salient,
+            turns[col.index(max(col))].step,
+            tuple(turns[k].step for k in _strongest(pushes)),
         )
     return readings, salient
 
@@ -194,16 +204,19 @@ def broaching_style(
     turns: tuple[Turn, ...], opportunities: tuple[OpportunityRecord, ...]
 ) -> tuple[str, str]:
     """Day-Vines et al.'s continuum, read by the rules printed in the rubric."""
-    broaches = [t for t in turns if t.option.broach_levels]
+    n = 0  # broaching responses
     levels: set[str] = set()
-    for t in broaches:
-        levels |= t.option.broach_levels
+    assumed = power = over = False
+    for t in turns:
+        option = t.option
+        if option.broach_levels:
+            n += 1
+            levels |= option.broach_levels
+        assumed = assumed or option.assumption
+        power = power or option.acknowledges_power
+        over = over or option.over_broaches
     offered = len(opportunities)
     engaged = sum(1 for o in opportunities if o.outcome == "engaged")
-    assumed = any(t.option.assumption for t in turns)
-    power = any(any(c.code == "acknowledge_power" for c in t.option.codes) for t in turns)
-    over = any(any(c.code == "over_broaching" for c in t.option.codes) for t in turns)
-    n = len(broaches)
     if n == 0 and not over:
         if offered == 0:
             return (
@@ -260,43 +273,51 @@ def _better_at(session: Session, turn: Turn) -> str:
     return best.say if best.key != turn.option.key else ""
 
 
-def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, ...]:
+def _issue(session: Session, turn: Turn, unrepaired: bool) -> tuple[float, Improvement] | None:
+    """The cost and the improvement a flagged turn calls for, or None if none applies."""
     rubric = session.scenario.rubric.model
+    option = turn.option
+    debit = -sum(a for _, a, _ in turn.humility if a < 0)
+    drop = max(0.0, sum(turn.before[v] - turn.after[v] for v in ALLIANCE_VARS) / 4)
+    better = _better_at(session, turn)
+    negatives = option.negative_codes
+    if turn.opportunity in ("missed", "harmed"):
+        about = session.scenario.nodes[turn.node_id].model.opportunity or "their background"
+        verb = "moved past" if turn.opportunity == "missed" else "pushed against"
+        issue = f"The client opened a door ({about}) and the response {verb} it."
+        cost = debit + drop + (3 if turn.opportunity == "harmed" else 2)
+    elif negatives:
+        titles = ", ".join(rubric.codes[c.code].title.lower() for c in negatives)
+        issue = f"This response read as {titles}."
+        code_better = rubric.codes[negatives[0].code].better
+        better = better or (code_better or "")
+        cost = debit + drop
+    elif unrepaired:
+        issue = "The alliance ruptured here and was not repaired before the end."
+        cost = drop + 1
+    else:
+        return None
+    if unrepaired:
+        cost += 2
+    return cost, Improvement(turn.step, turn.node_id, issue, better)
+
+
+def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, ...]:
     candidates: list[tuple[float, Improvement]] = []
     for turn in session.turns:
-        flagged = turn.opportunity in ("missed", "harmed") or turn.step in unrepaired
-        if not (flagged or turn.option.negative):
-            continue
-        debit = -sum(a for _, a, _ in turn.humility if a < 0)
-        drop = max(0.0, sum(turn.before[v] - turn.after[v] for v in ALLIANCE_VARS) / 4)
-        better = _better_at(session, turn)
-        negatives = [c for c in turn.option.codes if rubric.codes[c.code].valence == "negative"]
-        if turn.opportunity in ("missed", "harmed"):
-            about = session.scenario.nodes[turn.node_id].model.opportunity or "their background"
-            verb = "moved past" if turn.opportunity == "missed" else "pushed against"
-            issue = f"The client opened a door ({about}) and the response {verb} it."
-            cost = debit + drop + (3 if turn.opportunity == "harmed" else 2)
-        elif negatives:
-            titles = ", ".join(rubric.codes[c.code].title.lower() for c in negatives)
-            issue = f"This response read as {titles}."
-            code_better = rubric.codes[negatives[0].code].better
-            better = better or (code_better or "")
-            cost = debit + drop
-        elif turn.step in unrepaired:
-            issue = "The alliance ruptured here and was not repaired before the end."
-            cost = drop + 1
-        else:
-            continue
-        if turn.step in unrepaired:
-            cost += 2
-        candidates.append((cost, Improvement(turn.step, turn.node_id, issue, better)))
+        left_open = turn.step in unrepaired
+        if left_open or turn.option.negative or turn.opportunity in ("missed", "harmed"):
+            found = _issue(session, turn, left_open)
+            if found is not None:
+                candidates.append(found)
     chosen = [imp for _, imp in sorted(candidates, key=lambda c: (-c[0], c[1].step))[:3]]
     if len(chosen) < 3:
         # Fill with the turns where an available response would have earned the most more.
         taken = {i.step for i in chosen}
+        nodes = session.scenario.nodes
         gaps = []
         for turn in session.turns:
-            best = session.scenario.nodes[turn.node_id].best
+            best = nodes[turn.node_id].best
             gap = best.value - turn.option.value
             if gap > 0 and turn.step not in taken:
                 gaps.append((gap, turn, best))
@@ -311,29 +332,36 @@ def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, 
 
 def summarize(session: Session) -> Summary:
     scenario = session.scenario
+    nodes = scenario.nodes
     rubric = scenario.rubric.model
-    profile, evidence = humility_profile(session.turns, rubric.scoring.prior)
+    turns = session.turns
+    profile, evidence = humility_profile(turns, rubric.scoring.prior)
     themes, salient = read_themes(session)
-    opportunities = tuple(
-        OpportunityRecord(
-            step=t.step,
-            node_id=t.node_id,
-            about=scenario.nodes[t.node_id].model.opportunity or "",
-            outcome=t.opportunity,
-            better=_better_at(session, t) if t.opportunity != "engaged" else None,
-        )
-        for t in session.turns
-        if t.opportunity is not None
-    )
-    style, reason = broaching_style(session.turns, opportunities)
+    # One pass over the turns for the cultural opportunities, CFI domains, ruptures and repairs.
+    opportunities: list[OpportunityRecord] = []
     domains: dict[str, list[str]] = {d: [] for d in rubric.cfi.domains}
-    for turn in session.turns:
-        for intent in turn.option.cfi_intents:
+    ruptures: list[int] = []
+    repairs: list[tuple[int, int]] = []
+    for t in turns:
+        if t.opportunity is not None:
+            opportunities.append(
+                OpportunityRecord(
+                    step=t.step,
+                    node_id=t.node_id,
+                    about=nodes[t.node_id].model.opportunity or "",
+                    outcome=t.opportunity,
+                    better=_better_at(session, t) if t.opportunity != "engaged" else None,
+                )
+            )
+        for intent in t.option.cfi_intents:
             domain = rubric.cfi.intents[intent].domain
             if intent not in domains[domain]:
                 domains[domain].append(intent)
-    ruptures = tuple(t.step for t in session.turns if t.rupture)
-    repairs = tuple((t.step, t.repair_of) for t in session.turns if t.repair_of is not None)
+        if t.rupture:
+            ruptures.append(t.step)
+        if t.repair_of is not None:
+            repairs.append((t.step, t.repair_of))
+    style, reason = broaching_style(turns, tuple(opportunities))
     repaired = {r for _, r in repairs}
     unrepaired = [s for s in ruptures if s not in repaired]
     alliance = {v: session.state[v] for v in ALLIANCE_VARS}
@@ -352,18 +380,18 @@ def summarize(session: Session) -> Summary:
         path=session.path,
         ending=session.ending_id,
         ending_outcome=ending.outcome if ending else None,
-        decisions=len(session.turns),
+        decisions=len(turns),
         humility=profile,
         evidence=evidence,
         themes=themes,
         salient=salient,
-        opportunities=opportunities,
+        opportunities=tuple(opportunities),
         broaching_style=style,
         broaching_reason=reason,
         cfi_domains={d: tuple(i) for d, i in domains.items()},
         alliance=alliance,
-        ruptures=ruptures,
-        repairs=repairs,
+        ruptures=tuple(ruptures),
+        repairs=tuple(repairs),
         overall=overall,
         band=band,
         improvements=improvements(session, unrepaired),
