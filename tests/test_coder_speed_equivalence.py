@@ -1,11 +1,11 @@
 """The coder's fast cue scan gives exactly what trying every cue at every word gives.
 
-`MatcherGroup.scan` finds, in an ASCII text, the word starts where some cue can begin with one
-regex call (a trie of every cue's possible beginnings) and tries only the cues that allow the
-beginning found there. Here it is checked against the word-by-word scan it replaced (still used
-for non-ASCII text) on the labelled responses, on realisations of every cue pattern inside
-other text, and on mutated copies; and every beginning a cue is given is checked to begin each
-of its realised matches.
+`MatcherGroup.scan` and `Matcher.first` find, in an ASCII text, the word starts where some cue
+can begin with one regex call (a trie of every cue's possible beginnings) and try only the cues
+that allow the beginning found there. Here they are checked against the word-by-word search
+they replaced (still used for non-ASCII text) on the labelled responses, on realisations of
+every cue pattern inside other text, and on mutated copies; and every beginning a cue is given
+is checked to begin each of its realised matches.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from simulator.core import coder_match
 from simulator.core.coder import Coder, load_coder
-from simulator.core.coder_match import MatcherGroup, Prepared
+from simulator.core.coder_match import Matcher, MatcherGroup, Prepared
 from simulator.core.compiled import CompiledRubric
 from tests.conftest import DATA
 
@@ -138,6 +138,22 @@ def test_the_gated_scan_matches_the_word_by_word_scan(coder: Coder) -> None:
     assert found > len(texts)  # the texts do exercise the cues
 
 
+def test_the_gated_search_matches_the_word_by_word_search(coder: Coder) -> None:
+    matchers = {k: v for k, v in vars(coder).items() if isinstance(v, Matcher)}
+    assert len(matchers) > 10
+    texts = [t for t in _texts(coder, seed=4)[::3] if t.isascii()]
+
+    def odd(start: int) -> bool:
+        return start % 2 == 1
+
+    for name, matcher in matchers.items():
+        for text in texts:
+            for accept in (None, odd):
+                fast = matcher.first(Prepared(text), accept)
+                slow = matcher.first(_word_by_word(text), accept)
+                assert (fast and fast.span()) == (slow and slow.span()), (name, text)
+
+
 def test_every_match_begins_with_one_of_its_beginnings(coder: Coder) -> None:
     rng = random.Random(5)
     checked = 0
@@ -179,7 +195,7 @@ def test_trying_only_the_places_a_match_can_begin_is_finditer() -> None:
             for acc in (None, accept):
                 plain = coder_match._leftmost(rx, s, before, acc)
                 placed = coder_match._leftmost(rx, s, before, acc, list(range(len(s) + 1)))
-                assert placed == plain, (rx.pattern, s, before)
+                assert (placed and placed.span()) == (plain and plain.span()), (rx.pattern, s)
 
 
 def test_beginnings_of_small_patterns() -> None:

@@ -41,34 +41,30 @@ _inside = re.compile(r"[\w']").match
 
 
 class Prepared:
-    """A text prepared once for every matcher: itself, lower-cased, its words, the set of every
-    word beginning, and (on first use) where each short word prefix occurs."""
+    """A text prepared once for every matcher: itself, lower-cased, and (on first use) its
+    words with their offsets."""
 
-    __slots__ = ("_starts", "ascii", "exact", "lower", "s", "words")
+    __slots__ = ("_words", "ascii", "exact", "lower", "s")
 
     def __init__(self, s: str) -> None:
         self.s = s
         self.lower = lower = s.lower()
         self.exact = len(lower) == len(s)  # lower-casing kept every offset
         self.ascii = s.isascii()
-        self.words = [(m.start(), m.group()) for m in _TOKEN.finditer(lower)]
-        self._starts: dict[str, list[int]] | None = None
+        self._words: list[tuple[int, str]] | None = None
 
     @classmethod
     def of(cls, s: str) -> Prepared:
         return cls(s)
 
     @property
-    def starts(self) -> dict[str, list[int]]:
-        """Offsets of the words beginning with each 1-, 2- and 3-character prefix."""
-        starts = self._starts
-        if starts is None:
-            starts = {}
-            for at, w in self.words:
-                for k in {w[:1], w[:2], w[:3]}:
-                    starts.setdefault(k, []).append(at)
-            self._starts = starts
-        return starts
+    def words(self) -> list[tuple[int, str]]:
+        """(offset, word) for every run of ASCII letters and digits of the lower-cased text
+        (not needed when the gate reads an ASCII text)."""
+        words = self._words
+        if words is None:
+            words = self._words = [(m.start(), m.group()) for m in _TOKEN.finditer(self.lower)]
+        return words
 
 
 # ---------------------------------------------------------------- reading patterns
@@ -387,7 +383,7 @@ def _leftmost(
     before: Span | None,
     accept: Callable[[int], bool] | None,
     places: list[int] | None = None,
-) -> Span | None:
+) -> re.Match[str] | None:
     """What `rx.finditer(s)` finds first that is not empty, whose start `accept` takes, and
     that starts before `before`. With `places` (every place a match can begin, in order) only
     those are tried."""
@@ -405,7 +401,7 @@ def _leftmost(
             if a == b:
                 break  # after an empty match finditer may find another here: let it
             if accept is None or accept(a):
-                return (a, b)
+                return m
             resume = b
         else:
             return None
@@ -413,8 +409,16 @@ def _leftmost(
         if before is not None and m.start() >= before[0]:
             break
         if m.end() > m.start() and (accept is None or accept(m.start())):
-            return m.span()
+            return m
     return None
+
+
+def _record(places: dict[int, list[int]], pos: int, members: tuple[int, ...]) -> None:
+    """`pos` is a place where the unindexed patterns of `members` can begin."""
+    for member in members:
+        at = places[member]
+        if not at or at[-1] != pos:
+            at.append(pos)
 
 
 class _Gate:
@@ -517,6 +521,14 @@ class _Engine:
         self._combos[word] = combo
         return combo
 
+    def hits(self, t: Prepared) -> tuple[dict[int, list[int]], Iterator[_Hit]]:
+        """Where patterns can begin in `t` (which must be `exact`), as `_Gate.hits` says for
+        an ASCII text, else `by_word`; and an empty record for `_record`."""
+        if t.ascii and self.lead:
+            gate = self.gate
+            return gate.places(), gate.hits(t)
+        return {}, self.by_word(t)
+
     def by_word(self, t: Prepared) -> Iterator[tuple[int, _Combo | None, tuple[int, ...]]]:
         """Each word start of `t` where an indexed pattern can begin, with the combined regex
         of those to try there (the form of `_Gate.hits`, for any text that is `exact`)."""
@@ -545,6 +557,9 @@ class _Engine:
 
 # (regex, ((group number, list index), ...), the spans when nothing matched)
 _Combo = tuple[Regex, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
+# A place where patterns can begin: (offset, the combined regex of the indexed patterns to try
+# there if any, the lists whose unindexed patterns can begin there)
+_Hit = tuple[int, _Combo | None, tuple[int, ...]]
 
 
 def _alternation(sources: Iterable[str]) -> str:
@@ -571,15 +586,11 @@ class Matcher:
         s = t.s
         best: re.Match[str] | None = None
         engine = self._engine
-        lead = engine.lead
+        places: dict[int, list[int]] = {}
         if t.exact:
-            combos = engine._combos
-            for pos, word in t.words:
-                if pos and lead and _inside(s, pos - 1) is not None:
-                    continue  # inside a word: no cue starts here
-                combo = combos.get(word, _UNSEEN)
-                if combo is _UNSEEN:
-                    combo = engine.combo(word)
+            places, hits = engine.hits(t)
+            for pos, combo, loose in hits:
+                _record(places, pos, loose)
                 if combo is None:
                     continue
                 m = combo[0].match(s, pos)
@@ -600,12 +611,8 @@ class Matcher:
                 re.IGNORECASE,
             )
         if rest is not None:
-            for m in rest.finditer(s):
-                if best is not None and m.start() >= best.start():
-                    break
-                if m.end() > m.start() and (accept is None or accept(m.start())):
-                    best = m
-                    break
+            before = best.span() if best is not None else None
+            best = _leftmost(rest, s, before, accept, places.get(0)) or best
         return best
 
     def search(self, t: Prepared, pos: int = 0) -> re.Match[str] | None:
@@ -688,16 +695,9 @@ class MatcherGroup:
         engine = self._engine
         places: dict[int, list[int]] = {}
         if t.exact:
-            if t.ascii:
-                places = engine.gate.places()
-                hits = engine.gate.hits(t)
-            else:
-                hits = engine.by_word(t)
+            places, hits = engine.hits(t)
             for pos, combo, loose in hits:
-                for member in loose:
-                    at = places[member]
-                    if not at or at[-1] != pos:
-                        at.append(pos)
+                _record(places, pos, loose)
                 if combo is None:
                     continue
                 rx, groups, nothing = combo
@@ -720,15 +720,15 @@ class MatcherGroup:
                             break
         for member, rx in engine.always.items():
             name = names[member]
-            span = _leftmost(
+            first = _leftmost(
                 rx,
                 s,
                 found.get(name),
                 None if accept is None else functools.partial(accept, name),
                 places.get(member),
             )
-            if span is not None:
-                found[name] = span
+            if first is not None:
+                found[name] = first.span()
         return found
 
     def at(self, t: Prepared, pos: int) -> dict[str, Span]:
