@@ -132,12 +132,19 @@ def _first_set(data: object) -> tuple[set[str] | None, bool]:
     return out, True
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(pattern: str) -> Any:
+    """The parser's tree of `pattern` (read, never changed), kept: each is read three times."""
+    assert _parser is not None
+    return _parser.parse(pattern, re.IGNORECASE)
+
+
 def _starts_of(pattern: str) -> frozenset[str] | None:
     """The word beginnings (whole literal heads) a match of `pattern` starts with, if known."""
     if _parser is None:
         return None
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        parsed = _parsed(pattern)
     except re.error:
         return None
     found, nullable = _first_set(parsed)
@@ -288,7 +295,7 @@ def _prefixes(pattern: str, starts: frozenset[str]) -> frozenset[str]:
     its literal start followed through groups and alternatives as far as they can be spelled
     out. Falls back to `starts` (its literal heads) when that gives less."""
     assert _parser is not None
-    b = _extend(_Begins({""}), _parser.parse(pattern, re.IGNORECASE), anchors=False)
+    b = _extend(_Begins({""}), _parsed(pattern), anchors=False)
     found = frozenset(b.open | b.done)
     if not found or not all(_TOKEN.match(x) for x in found):
         return starts
@@ -302,7 +309,7 @@ def _anywhere(pattern: str) -> frozenset[str] | None:
     """The beginnings of a pattern without a known word start, which may begin with any
     character (or be START); None when some match can begin with anything."""
     assert _parser is not None
-    parsed = _parser.parse(pattern, re.IGNORECASE)
+    parsed = _parsed(pattern)
     # With multi-line matching `^` also matches after a line break; then it is not START.
     anchors = not (parsed.state.flags & re.MULTILINE or re.search(r"\(\?[a-zA-Z-]*m", pattern))
     b = _extend(_Begins({""}), parsed, anchors)
@@ -313,28 +320,35 @@ def _anywhere(pattern: str) -> frozenset[str] | None:
 def _trie(strings: Iterable[str]) -> str:
     """A regex matching the longest of `strings` that begins the text (each node's children
     are tried before stopping there)."""
-    root: dict[str, Any] = {}
-    for x in strings:
-        node = root
-        for ch in x:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+    return _trie_from(sorted(set(strings)), 0, 0)[0] if strings else ""
 
-    def emit(node: dict[str, Any]) -> str:
-        ends = [re.escape(ch) for ch in sorted(node) if ch and node[ch].keys() == {""}]
-        alts = [
-            re.escape(ch) + emit(node[ch]) for ch in sorted(node) if ch and node[ch].keys() != {""}
-        ]
-        if len(ends) > 1:
-            alts.append(f"[{''.join(ends)}]")  # children that end the string: one class
+
+def _trie_from(items: list[str], lo: int, depth: int) -> tuple[str, int]:
+    """The trie regex of the sorted items from `lo` on that share `items[lo][:depth]`, after
+    those characters, and where that run of items ends."""
+    head = items[lo][:depth]
+    hi = lo + 1
+    while hi < len(items) and items[hi].startswith(head):
+        hi += 1
+    if hi - lo == 1:
+        return re.escape(items[lo][depth:]), hi  # one item left: the rest of it
+    terminal = len(items[lo]) == depth  # sorted, so a shorter item comes first
+    alts, ends = [], []
+    i = lo + 1 if terminal else lo
+    while i < hi:
+        ch = items[i][depth]
+        rest, j = _trie_from(items, i, depth + 1)
+        if rest:
+            alts.append(re.escape(ch) + rest)
         else:
-            alts.extend(ends)
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(root)
+            ends.append(re.escape(ch))  # an item ending here
+        i = j
+    if len(ends) > 1:
+        alts.append(f"[{''.join(ends)}]")  # the items that end one character on: one class
+    else:
+        alts.extend(ends)
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return (f"(?:{body})?" if terminal else body), hi
 
 
 _LOOSE_START = re.compile(r"[a-z0-9_']")
@@ -368,7 +382,8 @@ def _gate_parts(
         for x in sorted(begins - {START}):
             loose_owners.setdefault(x, []).append(member)
     # A word start: not after a letter, digit, underscore or apostrophe (see `_inside`).
-    rx = re.compile(f"(?<![a-z0-9_'])(?=({_trie([*owners, *loose_owners])}))")
+    trie = _trie([*owners, *loose_owners])
+    rx = re.compile(f"(?<![a-z0-9_'])(?=({trie}))" if trie else "(?!x)x")
     return (
         {x: tuple(i) for x, i in owners.items()},
         {x: tuple(m) for x, m in loose_owners.items()},
