@@ -47,6 +47,20 @@ class StanceEffect:
     alliance: Mapping[str, float]
     themes: Mapping[str, float]
     theme_vec: tuple[float, ...] = ()
+    # `alliance` split as the engine applies it (see split_alliance)
+    alliance_vec: tuple[float | None, ...] = ()
+    alliance_other: tuple[tuple[str, float], ...] = ()
+
+
+AllianceSplit = tuple[tuple[float | None, ...], tuple[tuple[str, float], ...]]
+
+
+def split_alliance(deltas: Mapping[str, float]) -> AllianceSplit:
+    """The deltas of ALLIANCE_VARS in that order (None where absent), and the others."""
+    return (
+        tuple(deltas.get(v) for v in ALLIANCE_VARS),
+        tuple((var, amount) for var, amount in deltas.items() if var not in ALLIANCE_VARS),
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,8 @@ class CompiledOption:
     labels: tuple[str, ...]  # the code labels, as the author wrote them
     touched: tuple[str, ...]  # the state variables this option can move (clamped after a turn)
     theme_vec: tuple[float, ...]  # theme pushes in the rubric's theme order
+    alliance_deltas: tuple[float | None, ...]  # `deltas` split by split_alliance
+    other_deltas: tuple[tuple[str, float], ...]
     # For scoring, so a summary need not walk every turn's codes.
     negative_codes: tuple[CodeRef, ...]  # the codes of negative valence, in order
     acknowledges_power: bool
@@ -236,7 +252,7 @@ class CompiledScenario:
                     alliance[var] = alliance.get(var, 0.0) + amount * weight
                 for theme, amount in part.themes.items():
                     pushes[self.rubric.theme_ids.index(theme)] += amount * weight
-            effect = StanceEffect(alliance, {}, tuple(pushes))
+            effect = StanceEffect(alliance, {}, tuple(pushes), *split_alliance(alliance))
             self._stance_memo[stance] = effect
         return effect
 
@@ -297,6 +313,7 @@ def compile_option(
     if "broach_context" in codes_present:
         levels.add("context")
     oid = option_id(option, index)
+    alliance_deltas, other_deltas = split_alliance(deltas)
     return CompiledOption(
         key=f"{node.id}.{oid}",
         id=oid,
@@ -320,6 +337,8 @@ def compile_option(
         labels=tuple(ref.label for ref in refs),
         touched=tuple(dict.fromkeys([*ALLIANCE_VARS, *deltas])),
         theme_vec=tuple(themes.get(t, 0.0) for t in rubric.theme_ids),
+        alliance_deltas=alliance_deltas,
+        other_deltas=other_deltas,
         negative_codes=tuple(negatives),
         acknowledges_power="acknowledge_power" in codes_present,
         over_broaches="over_broaching" in codes_present,

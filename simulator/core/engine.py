@@ -223,21 +223,32 @@ def _answer(
     stance_t = stance if isinstance(stance, tuple) else normalise_stance(scenario, stance)
     effect = scenario.stance_effect(stance_t)
 
-    # 1. State: decay the alliance toward where this client started, then apply this turn.
+    # 1. State: decay the alliance toward where this client started, then apply this turn (the
+    #    option, then the stance), and sum the change in the four alliance variables.
     state = dict(before)
     decay = rubric.alliance_decay
-    for var, start_at in zip(ALLIANCE_VARS, scenario.alliance_initial, strict=True):
+    change = 0.0
+    for var, start_at, by_option, by_stance in zip(
+        ALLIANCE_VARS,
+        scenario.alliance_initial,
+        option.alliance_deltas,
+        effect.alliance_vec,
+        strict=True,
+    ):
         value = before[var]
-        state[var] = value + (start_at - value) * decay
-    for var, amount in option.deltas.items():
+        moved = value + (start_at - value) * decay
+        if by_option is not None:
+            moved += by_option
+        if by_stance is not None:
+            moved += by_stance
+        state[var] = moved
+        change += moved - value
+    for var, amount in option.other_deltas:
         state[var] = state.get(var, 0.0) + amount
-    for var, amount in effect.alliance.items():
+    for var, amount in effect.alliance_other:
         state[var] += amount
 
-    # 2. Rupture and repair, judged on the turn's total change in the four alliance variables.
-    change = 0.0
-    for var in ALLIANCE_VARS:
-        change += state[var] - before[var]
+    # 2. Rupture and repair, judged on that change.
     humility = option.humility
     rupture = False
     repair_of: int | None = None

@@ -273,44 +273,51 @@ def _better_at(session: Session, turn: Turn) -> str:
     return best.say if best.key != turn.option.key else ""
 
 
-def _issue(session: Session, turn: Turn, unrepaired: bool) -> tuple[float, Improvement] | None:
-    """The cost and the improvement a flagged turn calls for, or None if none applies."""
-    rubric = session.scenario.rubric.model
-    option = turn.option
+def _cost(turn: Turn, left_open: bool) -> float | None:
+    """How much a turn calls for an improvement (see `_issue`), or None if it does not."""
     debit = -sum(a for _, a, _ in turn.humility if a < 0)
     drop = max(0.0, sum(turn.before[v] - turn.after[v] for v in ALLIANCE_VARS) / 4)
+    if turn.opportunity in ("missed", "harmed"):
+        cost = debit + drop + (3 if turn.opportunity == "harmed" else 2)
+    elif turn.option.negative:
+        cost = debit + drop
+    elif left_open:
+        cost = drop + 1
+    else:
+        return None
+    return cost + 2 if left_open else cost
+
+
+def _issue(session: Session, turn: Turn) -> Improvement:
+    """What to do better at a turn `_cost` found wanting (the reasons in the same order)."""
+    rubric = session.scenario.rubric.model
     better = _better_at(session, turn)
-    negatives = option.negative_codes
+    negatives = turn.option.negative_codes
     if turn.opportunity in ("missed", "harmed"):
         about = session.scenario.nodes[turn.node_id].model.opportunity or "their background"
         verb = "moved past" if turn.opportunity == "missed" else "pushed against"
         issue = f"The client opened a door ({about}) and the response {verb} it."
-        cost = debit + drop + (3 if turn.opportunity == "harmed" else 2)
     elif negatives:
         titles = ", ".join(rubric.codes[c.code].title.lower() for c in negatives)
         issue = f"This response read as {titles}."
         code_better = rubric.codes[negatives[0].code].better
         better = better or (code_better or "")
-        cost = debit + drop
-    elif unrepaired:
-        issue = "The alliance ruptured here and was not repaired before the end."
-        cost = drop + 1
     else:
-        return None
-    if unrepaired:
-        cost += 2
-    return cost, Improvement(turn.step, turn.node_id, issue, better)
+        issue = "The alliance ruptured here and was not repaired before the end."
+    return Improvement(turn.step, turn.node_id, issue, better)
 
 
 def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, ...]:
-    candidates: list[tuple[float, Improvement]] = []
+    # The three costliest turns (the earlier of equals); only those get their text written.
+    candidates: list[tuple[float, int, Turn]] = []
     for turn in session.turns:
         left_open = turn.step in unrepaired
         if left_open or turn.option.negative or turn.opportunity in ("missed", "harmed"):
-            found = _issue(session, turn, left_open)
-            if found is not None:
-                candidates.append(found)
-    chosen = [imp for _, imp in sorted(candidates, key=lambda c: (-c[0], c[1].step))[:3]]
+            cost = _cost(turn, left_open)
+            if cost is not None:
+                candidates.append((-cost, turn.step, turn))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    chosen = [_issue(session, turn) for _, _, turn in candidates[:3]]
     if len(chosen) < 3:
         # Fill with the turns where an available response would have earned the most more.
         taken = {i.step for i in chosen}
