@@ -6,7 +6,7 @@ opportunity outcome) is computed once here, so a choice costs a few dictionary o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -63,6 +63,11 @@ def split_alliance(deltas: Mapping[str, float]) -> AllianceSplit:
     )
 
 
+Vec = tuple[float, ...]
+LevelsFn = Callable[[Vec, Mapping[str, float]], Vec]
+ThemeStepFn = Callable[[Vec, Vec, Vec, Mapping[str, float]], tuple[Vec, Vec, Vec]]
+
+
 @dataclass(frozen=True)
 class CompiledRubric:
     model: Rubric
@@ -92,27 +97,49 @@ class CompiledRubric:
         return self.model.version
 
     @cached_property
-    def levels(self) -> Callable[[tuple[float, ...], Mapping[str, float]], tuple[float, ...]]:
+    def levels(self) -> LevelsFn:
         """levels(pushes, state): per theme, its push + weight * (var - 50) / 10 for each of the
-        theme's state weights, added in order.
+        theme's state weights, added in order."""
+        levels: LevelsFn = self._generated["levels"]
+        return levels
 
-        Generated as one expression (as namedtuple and dataclasses generate code): the engine
-        reads the levels every turn, and this is three times faster than looping over the terms.
-        """
+    @cached_property
+    def theme_step(self) -> ThemeStepFn:
+        """theme_step(option_vec, stance_vec, pushes, state) -> (push, pushes, levels): a turn's
+        push (option + stance), the decayed pushes plus it, and the levels they give."""
+        step: ThemeStepFn = self._generated["theme_step"]
+        return step
+
+    @cached_property
+    def _generated(self) -> dict[str, Any]:
+        """The theme arithmetic as generated tuple expressions, one element per theme (as
+        namedtuple and dataclasses generate code): the engine does it every turn, and this is
+        three times faster than looping over the themes and terms. Each element is computed by
+        the same operations in the same order as such a loop would, so the floats are equal."""
         weights: list[float] = []
-        themes = []
+        levels = []
         for i, terms in enumerate(self.theme_terms):
             expr = f"p[{i}]"
             for var, w10 in terms:
                 expr += f" + w[{len(weights)}] * (s[{var!r}] - 50.0)"
                 weights.append(w10)
-            themes.append(expr)
-        source = f"def levels(p, s, w=w):\n    return ({''.join(t + ', ' for t in themes)})\n"
-        namespace: dict[str, Any] = {"w": tuple(weights)}
+            levels.append(expr)
+        n = len(self.theme_ids)
+
+        def tup(items: Iterable[str]) -> str:
+            return f"({''.join(item + ', ' for item in items)})"
+
+        source = (
+            f"def levels(p, s, w=w):\n"
+            f"    return {tup(levels)}\n"
+            f"def theme_step(o, t, p, s, w=w, d=d):\n"
+            f"    q = {tup(f'o[{i}] + t[{i}]' for i in range(n))}\n"
+            f"    p = {tup(f'p[{i}] * d + q[{i}]' for i in range(n))}\n"
+            f"    return q, p, {tup(levels)}\n"
+        )
+        namespace: dict[str, Any] = {"w": tuple(weights), "d": self.theme_decay}
         exec(source, namespace)  # noqa: S102 - our own text: indices and quoted variable names
-        levels: Callable[[tuple[float, ...], Mapping[str, float]], tuple[float, ...]]
-        levels = namespace["levels"]
-        return levels
+        return namespace
 
     @classmethod
     def build(cls, rubric: Rubric) -> CompiledRubric:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import add, mul
 
 from simulator.core.compiled import CompiledOption, CompiledScenario
 from simulator.core.models import ALLIANCE_VARS
@@ -272,9 +270,7 @@ def _answer(
     clamp_touched(option, state)
 
     # 3. Themes: decayed pushes plus the state reading, switched with hysteresis.
-    push = tuple(map(add, option.theme_vec, effect.theme_vec))
-    pushes = tuple(map(add, map(mul, pushes, repeat(rubric.theme_decay)), push))
-    levels = rubric.levels(pushes, state)
+    push, pushes, levels = rubric.theme_step(option.theme_vec, effect.theme_vec, pushes, state)
     flips: dict[str, bool] = {}
     for (theme, on, off), level in zip(rubric.theme_switches, levels, strict=True):
         if theme in active:
