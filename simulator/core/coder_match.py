@@ -302,7 +302,9 @@ def _prefixes(pattern: str, starts: frozenset[str]) -> frozenset[str]:
     return found
 
 
-START = "\0"  # a beginning that is the start of the text (a `^` before anything is read)
+# A beginning that is the start of the text (a `^` before anything is read). Not ASCII, so no
+# spelled-out beginning can be it.
+START = "\uffff"
 
 
 def _anywhere(pattern: str) -> frozenset[str] | None:
@@ -452,6 +454,7 @@ class _Gate:
         self._engine = engine
         loose = tuple((m, tuple(ps)) for m, ps in engine._always_raw.items()) if engine.lead else ()
         self._owners, self._loose, self._gated, self.rx = _gate_parts(tuple(engine._raw), loose)
+        # Both bounded by the number of beginnings in the trie.
         self._seen: dict[str, tuple[_Combo | None, tuple[int, ...]]] = {}
         self._built: dict[tuple[int, ...], _Combo] = {}
 
@@ -459,7 +462,7 @@ class _Gate:
         """An empty record of where each gated list's unindexed patterns can begin."""
         return {m: [0] if at_start else [] for m, at_start in self._gated.items()}
 
-    def hits(self, t: Prepared) -> Iterator[tuple[int, _Combo | None, tuple[int, ...]]]:
+    def hits(self, t: Prepared) -> Iterator[_Hit]:
         """Each word start of `t` where a pattern can begin: the combined regex of the indexed
         patterns to try there (if any) and the lists whose unindexed patterns can begin there."""
         seen = self._seen
@@ -485,8 +488,9 @@ _CACHE = 8192  # combined regexes kept per matcher (one per distinct word seen)
 
 
 class _Engine:
-    """Named pattern lists; for each word of a text, one regex of optional lookaheads (a named
-    group per list) tells which lists match where that word starts."""
+    """Named pattern lists; at each place where some can begin (found by the `_Gate`, or word
+    by word), one regex of optional lookaheads (a named group per list) tells which lists match
+    there. Patterns without a known word start are kept apart (`always`)."""
 
     def __init__(self, lists: Sequence[Sequence[str]], *, words: bool = True) -> None:
         self._first: list[tuple[frozenset[str], int, str]] = []  # (starts, list, wrapped)
@@ -539,12 +543,12 @@ class _Engine:
     def hits(self, t: Prepared) -> tuple[dict[int, list[int]], Iterator[_Hit]]:
         """Where patterns can begin in `t` (which must be `exact`), as `_Gate.hits` says for
         an ASCII text, else `by_word`; and an empty record for `_record`."""
-        if t.ascii and self.lead:
+        if t.ascii and self.lead and _parser is not None:
             gate = self.gate
             return gate.places(), gate.hits(t)
         return {}, self.by_word(t)
 
-    def by_word(self, t: Prepared) -> Iterator[tuple[int, _Combo | None, tuple[int, ...]]]:
+    def by_word(self, t: Prepared) -> Iterator[_Hit]:
         """Each word start of `t` where an indexed pattern can begin, with the combined regex
         of those to try there (the form of `_Gate.hits`, for any text that is `exact`)."""
         s = t.s
