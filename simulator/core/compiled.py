@@ -52,15 +52,16 @@ class StanceEffect:
     alliance_other: tuple[tuple[str, float], ...] = ()
 
 
+_ALLIANCE_SET = frozenset(ALLIANCE_VARS)
 AllianceSplit = tuple[tuple[float | None, ...], tuple[tuple[str, float], ...]]
 
 
 def split_alliance(deltas: Mapping[str, float]) -> AllianceSplit:
     """The deltas of ALLIANCE_VARS in that order (None where absent), and the others."""
-    return (
-        tuple(deltas.get(v) for v in ALLIANCE_VARS),
-        tuple((var, amount) for var, amount in deltas.items() if var not in ALLIANCE_VARS),
-    )
+    aligned = tuple(map(deltas.get, ALLIANCE_VARS))
+    if deltas.keys() <= _ALLIANCE_SET:
+        return aligned, ()
+    return aligned, tuple(item for item in deltas.items() if item[0] not in _ALLIANCE_SET)
 
 
 Vec = tuple[float, ...]
