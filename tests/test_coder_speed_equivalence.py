@@ -31,6 +31,11 @@ POOL = " abcdefghijklmnopqrstuvwxyz0123456789'-,."
 GROUPS = ("_group", "_refl", "_cfi_group", "_heads")
 
 
+@pytest.fixture(autouse=True)
+def gate_from_the_first_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coder_match, "GATE_AFTER", 0)  # compare the gate itself, not its warm-up
+
+
 @pytest.fixture(scope="module")
 def coder(rubric: CompiledRubric) -> Coder:
     return load_coder(rubric)
@@ -223,3 +228,20 @@ def test_beginnings_of_small_patterns() -> None:
     assert coder_match._anywhere("[a-z]+-speaking") is None
     long = "|".join(f"w{i:03d}" for i in range(300))
     assert len(begins(f"(?:{long}) x")) <= coder_match.PREFIX_CAP
+
+
+def test_the_gate_waits_for_many_texts_and_changes_no_answer(
+    rubric: CompiledRubric, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-off `intake-sim code` or a trainee's first typed answers do not pay to build it.
+    monkeypatch.setattr(coder_match, "GATE_AFTER", 5)
+    fresh = load_coder(rubric)
+    matcher = next(v for v in vars(fresh).values() if isinstance(v, Matcher))
+    text = "so you have been carrying this alone, and you want it to stop?"
+    answers = []
+    for _ in range(5):
+        answers.append(matcher.first(Prepared(text)))
+        assert matcher._engine._gate is None
+    answers.append(matcher.first(Prepared(text)))
+    assert matcher._engine._gate is not None
+    assert len({a.span() if a else None for a in answers}) == 1

@@ -485,6 +485,10 @@ class _Gate:
 
 _UNSEEN: Any = object()
 _CACHE = 8192  # combined regexes kept per matcher (one per distinct word seen)
+# Texts scanned word by word before the gate is built. The gate costs about 0.4 s to build and
+# pays off over many texts: a one-off `intake-sim code` should not wait for it, nor should a
+# trainee's typed answer (a session reads a few dozen texts per matcher) stall mid-session. Both paths give the same matches (tests/test_coder_speed_equivalence).
+GATE_AFTER = 300
 
 
 class _Engine:
@@ -515,6 +519,7 @@ class _Engine:
         self.always = {m: re.compile(_alternation(ws), re.IGNORECASE) for m, ws in always.items()}
         self._combos: dict[str, _Combo | None] = {}
         self._gate: _Gate | None = None
+        self._scanned = 0
 
     @property
     def gate(self) -> _Gate:
@@ -544,8 +549,10 @@ class _Engine:
         """Where patterns can begin in `t` (which must be `exact`), as `_Gate.hits` says for
         an ASCII text, else `by_word`; and an empty record for `_record`."""
         if t.ascii and self.lead and _parser is not None:
-            gate = self.gate
-            return gate.places(), gate.hits(t)
+            if self._gate is not None or self._scanned >= GATE_AFTER:
+                gate = self.gate
+                return gate.places(), gate.hits(t)
+            self._scanned += 1
         return {}, self.by_word(t)
 
     def by_word(self, t: Prepared) -> Iterator[_Hit]:
