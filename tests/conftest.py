@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -42,3 +44,12 @@ def mutate(text: str, fn) -> str:  # type: ignore[no-untyped-def]
 
 def codes_of(result: FileResult) -> list[str]:
     return [d.code for d in result.diagnostics]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the browser tests (skipped, or failed under CI, without one)."""
+    from tests.browser import chromium
+
+    with chromium() as b:
+        yield b

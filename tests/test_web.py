@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from simulator.paths import DB_FILENAME
-from tests.browser import chromium
 from tests.web_page import (
     ROOT,
     VIEWPORT,
@@ -44,12 +43,6 @@ TAKE_OVER = "This pseudonym is active in another tab"
 ELSEWHERE = "Continued in another tab"
 
 browser_test = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def _decision(page: Any) -> int:

@@ -8,13 +8,11 @@ the facilitator's page holds the trainee at that decision until it is lifted fro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser import chromium
 from tests.web_page import CELL_OF, PATIENCE_S, Served, open_tab, serve, settle, sign_in, wait_for
 
 CODE = "HX4PRW"
@@ -23,12 +21,6 @@ PAUSED = "Paused for discussion"
 SHOT = Path("/tmp/web_facilitator.png")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
 
 
 def facilitator_link(served: Served) -> str:
