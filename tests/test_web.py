@@ -12,6 +12,8 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import pytest
 
 from simulator.paths import DB_FILENAME
 from tests.web_page import (
+    PATIENCE_S,
     ROOT,
     VIEWPORT,
     Served,
@@ -240,6 +243,37 @@ def test_past_the_cap_a_polite_full_page(browser: Any, data_dir: Path) -> None:
         again = open_tab(browser, served.url)
         wait_for(again, "Workshop code")
         again.context.close()
+
+
+@browser_test
+def test_a_page_never_connected_does_not_hold_a_place(browser: Any, data_dir: Path) -> None:
+    # Each page starts its tab's process as it is served (so the two overlap); a page whose
+    # script never connects (a link preview, a fetch without JavaScript) gives its place up.
+    with serve(data_dir, code=CODE, max_sessions=1) as served:
+        for _ in range(2):
+            with urllib.request.urlopen(served.url, timeout=30) as bare:
+                assert bare.status == 200 and b"data-session-websocket-url" in bare.read()
+        tab = open_tab(browser, served.url)
+        sign_in(tab, CODE, "Ana")
+        wait_for(tab, PLAYING)
+        assert sum("before a page connected" in line for line in served.output) >= 2
+        tab.context.close()
+
+
+@browser_test
+def test_the_tab_fills_the_browser_terminal(browser: Any, served: Served) -> None:
+    # The process starts before the page knows its size (80x24); it must then take the page's.
+    tab = open_tab(browser, served.url)
+    wait_for(tab, "Workshop code")
+    cols = tab.evaluate("window.__terminals[0].cols")
+    assert cols > 100  # the 1100-pixel viewport
+    deadline = time.monotonic() + PATIENCE_S
+    widest = 0
+    while time.monotonic() < deadline and widest < cols - 2:
+        widest = max(len(line.rstrip()) for line in screen_text(tab).splitlines())
+        time.sleep(0.1)
+    assert widest >= cols - 2, screen_text(tab)
+    tab.context.close()
 
 
 # -- ten at once ---------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ textual-serve's Server serves a page whose script opens a websocket; each websoc
 and relays bytes both ways. This subclass adds what a workshop needs: our own page (title, the
 bundled font instead of a font CDN), websocket URLs taken from the request (so the page works
 under any host name or behind a reverse proxy), a cap on live tabs with a polite "workshop
-full" page answered before any process starts, plain start-up lines instead of the logo, and
+full" page answered before any process starts, each trainee's process started as its page is
+served (claimed by the page's websocket, so the two load side by side), plain start-up lines
+instead of the logo, and
 the facilitator's live view at /facilitate, opened only with the secret key in the link the
 server printed at start (its tabs run `intake-sim facilitate` and do not count against the cap).
 """
@@ -18,6 +20,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,10 @@ FULL_RETRY_S = 15
 # A room has one facilitator, perhaps on two screens; more live views than this is a leak.
 MAX_FACILITATOR_TABS = 4
 FACILITATOR_FONT_SIZE = 20  # read from the back of a room
+# A trainee's process starts when their page is asked for, not when its script connects, so the
+# two overlap; a page that never connects gives its process up after this long.
+UNCLAIMED_S = 30.0
+RESIZE_AGAIN_S = 0.3
 
 log = logging.getLogger("intake-sim.web")
 
@@ -61,6 +68,7 @@ class WorkshopServer(Server):
         self.facilitator_key = facilitator_key
         self.live: dict[str, AppService] = {}
         self.facilitators: dict[str, AppService] = {}
+        self.unclaimed: dict[str, _Unclaimed] = {}  # by the token in the page's websocket URL
         self._freed: asyncio.Event | None = None
 
     # -- logging and start-up -------------------------------------------------------------
@@ -93,11 +101,14 @@ class WorkshopServer(Server):
             await stop.wait()
             log.info("Stopping: closing %d tab(s).", len(self.live))
         finally:
+            for token in list(self.unclaimed):  # no websocket will close these
+                await self._give_up(token, "the server is stopping")
             await runner.cleanup()
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.router.add_get("/favicon.ico", self.handle_favicon)
+        app.router.add_get("/ws/{token}", self.handle_claim, name="claim")
         if self.facilitator_command:
             app.router.add_get("/facilitate", self.handle_facilitator_index)
             # The key rides in the path: textual.js appends "?width=..&height=.." to this URL.
@@ -121,6 +132,9 @@ class WorkshopServer(Server):
         return f"{scheme}://{request.host}"
 
     async def _place_free(self) -> bool:
+        if len(self.live) >= self.max_sessions and self.unclaimed:
+            # A process no page has claimed yet is a head start, not a place: give it up.
+            await self._give_up(next(iter(self.unclaimed)), "a place was needed")
         if len(self.live) < self.max_sessions:
             return True
         loop = asyncio.get_running_loop()
@@ -155,7 +169,42 @@ class WorkshopServer(Server):
         if not await self._place_free():
             log.info("Workshop full (%d tabs): sent the full page.", len(self.live))
             return self._full_page(request)
-        return self._app_page(request, "websocket", {}, self.title, 16)
+        token = await self._start_unclaimed()
+        if token is None:
+            return self._app_page(request, "websocket", {}, self.title, 16)
+        return self._app_page(request, "claim", {"token": token}, self.title, 16)
+
+    async def _start_unclaimed(self) -> str | None:
+        """Start a trainee's process for a page about to load; None if it would not start."""
+        relay = _Relay()
+        service = self._service(self.command, relay.write_bytes, relay.write_str, relay.close)
+        self.live[service.app_service_id] = service
+        try:
+            await service.start(80, 24)  # resized to the page's terminal when it connects
+        except Exception:
+            log.exception("Tab failed to start")
+            self.live.pop(service.app_service_id, None)
+            return None
+        token = secrets.token_urlsafe(16)
+        expiry = asyncio.get_running_loop().call_later(
+            UNCLAIMED_S, lambda: asyncio.ensure_future(self._give_up(token, "no page connected"))
+        )
+        self.unclaimed[token] = _Unclaimed(service, relay, expiry)
+        log.info("Tab opened (%d of %d).", len(self.live), self.max_sessions)
+        return token
+
+    async def _give_up(self, token: str, why: str) -> None:
+        unclaimed = self.unclaimed.pop(token, None)
+        if unclaimed is None:
+            return
+        unclaimed.expiry.cancel()
+        try:
+            await unclaimed.service.stop()
+        finally:
+            self.live.pop(unclaimed.service.app_service_id, None)
+            log.info("Tab closed before a page connected (%s).", why)
+            if self._freed is not None:
+                self._freed.set()
 
     def _key_ok(self, request: web.Request) -> bool:
         given = request.match_info.get("key") or request.query.get("key", "")
@@ -219,6 +268,34 @@ class WorkshopServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
+        return await self._fresh_tab(websocket, request)
+
+    async def handle_claim(self, request: web.Request) -> web.WebSocketResponse:
+        """The page's websocket takes over the process started when the page was served."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        await websocket.prepare(request)
+        unclaimed = self.unclaimed.pop(request.match_info["token"], None)
+        if unclaimed is None:  # given up (too slow, or its place was needed): start afresh
+            return await self._fresh_tab(websocket, request)
+        unclaimed.expiry.cancel()
+        service = unclaimed.service
+        size = _size(request)
+        resizing = asyncio.ensure_future(_resize_when_drawn(unclaimed.relay, service, size))
+        try:
+            await unclaimed.relay.attach(websocket)
+            await self._relay(websocket, service)
+        except asyncio.CancelledError:
+            pass  # the server is stopping
+        except Exception:
+            log.exception("Tab failed")
+        finally:
+            resizing.cancel()
+            await self._end_tab(websocket, service, self.live, "Tab")
+        return websocket
+
+    async def _fresh_tab(
+        self, websocket: web.WebSocketResponse, request: web.Request
+    ) -> web.WebSocketResponse:
         if not await self._place_free():
             # The page was served before the cap was reached; say so in the terminal itself.
             await websocket.send_bytes(
@@ -227,11 +304,7 @@ class WorkshopServer(Server):
             )
             await websocket.close()
             return websocket
-        try:
-            await self._run_tab(websocket, request, self.command, self.live, "Tab")
-        finally:
-            if self._freed is not None:
-                self._freed.set()  # a reloaded page may be waiting for this place
+        await self._run_tab(websocket, request, self.command, self.live, "Tab")
         return websocket
 
     async def handle_facilitator_ws(self, request: web.Request) -> web.WebSocketResponse:
@@ -251,6 +324,22 @@ class WorkshopServer(Server):
         )
         return websocket
 
+    def _service(
+        self,
+        command: str,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+    ) -> AppService:
+        return AppService(
+            command,
+            write_bytes=write_bytes,
+            write_str=write_str,
+            close=close,
+            download_manager=self.download_manager,
+            debug=self.debug,
+        )
+
     async def _run_tab(
         self,
         websocket: web.WebSocketResponse,
@@ -260,31 +349,38 @@ class WorkshopServer(Server):
         what: str,
     ) -> None:
         """Start `command` for this websocket and relay until either side ends."""
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
-        service = AppService(
-            command,
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=_closer(websocket),
-            download_manager=self.download_manager,
-            debug=self.debug,
+        service = self._service(
+            command, websocket.send_bytes, websocket.send_str, _closer(websocket)
         )
         registry[service.app_service_id] = service
         log.info("%s opened (%d of %d).", what, len(registry), self._cap(registry))
         try:
-            await service.start(width, height)
+            await service.start(*_size(request))
             await self._relay(websocket, service)
         except asyncio.CancelledError:
-            await websocket.close()
+            pass  # the server is stopping
         except Exception:
             log.exception("%s failed", what)
         finally:
-            try:
-                await service.stop()
-            finally:
-                registry.pop(service.app_service_id, None)
-                log.info("%s closed (%d of %d).", what, len(registry), self._cap(registry))
+            await self._end_tab(websocket, service, registry, what)
+
+    async def _end_tab(
+        self,
+        websocket: web.WebSocketResponse,
+        service: AppService,
+        registry: dict[str, AppService],
+        what: str,
+    ) -> None:
+        try:
+            await websocket.close()
+            await service.stop()
+        except Exception:
+            log.exception("%s failed to close", what)
+        finally:
+            registry.pop(service.app_service_id, None)
+            log.info("%s closed (%d of %d).", what, len(registry), self._cap(registry))
+            if registry is self.live and self._freed is not None:
+                self._freed.set()  # a reloaded page may be waiting for this place
 
     def _cap(self, registry: dict[str, AppService]) -> int:
         return self.max_sessions if registry is self.live else MAX_FACILITATOR_TABS
@@ -311,6 +407,77 @@ class WorkshopServer(Server):
                 await service.blur()
             elif kind == "focus":
                 await service.focus()
+
+
+def _size(request: web.Request) -> tuple[int, int]:
+    """The page's terminal size, from the query textual.js adds to the websocket URL."""
+    return (
+        _bounded(to_int(request.query.get("width", "80"), 80), 80),
+        _bounded(to_int(request.query.get("height", "24"), 24), 24),
+    )
+
+
+class _Relay:
+    """Where a tab's process writes before its page's websocket connects: held in order, then
+    sent, and from then on passed straight through."""
+
+    def __init__(self) -> None:
+        self.websocket: web.WebSocketResponse | None = None
+        self.held: list[bytes | str] = []
+        self.closed = False
+        self.drawn = asyncio.Event()  # the app has written its first bytes
+
+    async def write_bytes(self, data: bytes) -> None:
+        await self._write(data)
+
+    async def write_str(self, data: str) -> None:
+        await self._write(data)
+
+    async def _write(self, data: bytes | str) -> None:
+        self.drawn.set()
+        if self.websocket is None:
+            self.held.append(data)
+        elif isinstance(data, bytes):
+            await self.websocket.send_bytes(data)
+        else:
+            await self.websocket.send_str(data)
+
+    async def close(self) -> None:
+        if self.websocket is None:
+            self.closed = True
+        else:
+            await self.websocket.close()
+
+    async def attach(self, websocket: web.WebSocketResponse) -> None:
+        while self.held:  # writes arriving meanwhile join the queue, so the order holds
+            data = self.held.pop(0)
+            if isinstance(data, bytes):
+                await websocket.send_bytes(data)
+            else:
+                await websocket.send_str(data)
+        self.websocket = websocket
+        if self.closed:
+            await websocket.close()
+
+
+async def _resize_when_drawn(relay: _Relay, service: AppService, size: tuple[int, int]) -> None:
+    """Give the app the page's terminal size once it can take it.
+
+    A resize sent while the app is still starting is read by its input thread before Textual's
+    web driver posts its start-up size (80x24) from a task, so the start-up size lands last and
+    wins. So: wait for the app's first bytes, send the size, and send it again a moment later.
+    """
+    await relay.drawn.wait()
+    await service.set_terminal_size(*size)
+    await asyncio.sleep(RESIZE_AGAIN_S)
+    await service.set_terminal_size(*size)
+
+
+@dataclass
+class _Unclaimed:
+    service: AppService
+    relay: _Relay
+    expiry: asyncio.TimerHandle
 
 
 def _closer(websocket: web.WebSocketResponse) -> Callable[[], Awaitable[None]]:
