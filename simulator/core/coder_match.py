@@ -487,7 +487,8 @@ _UNSEEN: Any = object()
 _CACHE = 8192  # combined regexes kept per matcher (one per distinct word seen)
 # Texts scanned word by word before the gate is built. The gate costs about 0.4 s to build and
 # pays off over many texts: a one-off `intake-sim code` should not wait for it, nor should a
-# trainee's typed answer (a session reads a few dozen texts per matcher) stall mid-session. Both paths give the same matches (tests/test_coder_speed_equivalence).
+# trainee's typed answer (a session reads a few dozen texts per matcher) stall mid-session.
+# Both paths give the same matches (tests/test_coder_speed_equivalence.py).
 GATE_AFTER = 300
 
 

@@ -77,7 +77,6 @@ class CompiledRubric:
     theme_terms: tuple[tuple[tuple[str, float], ...], ...]  # per theme: (variable, weight / 10)
     theme_on: tuple[float, ...]
     theme_off: tuple[float, ...]
-    theme_switches: tuple[tuple[str, float, float], ...]  # per theme: (id, rises at, falls below)
     stance: Mapping[tuple[str, str], StanceEffect]
     stance_defaults: Mapping[str, str]
     engage_codes: frozenset[str]
@@ -96,6 +95,11 @@ class CompiledRubric:
     @property
     def version(self) -> str:
         return self.model.version
+
+    @cached_property
+    def theme_switches(self) -> tuple[tuple[str, float, float], ...]:
+        """Per theme: (id, rises at, falls below)."""
+        return tuple(zip(self.theme_ids, self.theme_on, self.theme_off, strict=True))
 
     @cached_property
     def levels(self) -> LevelsFn:
@@ -160,9 +164,6 @@ class CompiledRubric:
             ),
             theme_on=tuple(rubric.themes[t].rises_at for t in themes),
             theme_off=tuple(rubric.themes[t].falls_below for t in themes),
-            theme_switches=tuple(
-                (t, rubric.themes[t].rises_at, rubric.themes[t].falls_below) for t in themes
-            ),
             stance=stance,
             stance_defaults={a: s.default for a, s in rubric.stance.items()},
             engage_codes=frozenset(rubric.opportunities.engage_codes),

@@ -289,8 +289,7 @@ def _answer(
         events.append(Opportunity(step, node_id, node.model.opportunity or "", option.opportunity))
 
     # 4. Where next.
-    first = option.branches[0]
-    target = first.target if first.when is None else resolve_next(option, state)
+    target = resolve_next(option, state)
     next_node: str | None = None
     ending_id: str | None = None
     if target in scenario.endings:

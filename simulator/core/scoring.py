@@ -275,16 +275,17 @@ def _better_at(session: Session, turn: Turn) -> str:
 
 def _cost(turn: Turn, left_open: bool) -> float | None:
     """How much a turn calls for an improvement (see `_issue`), or None if it does not."""
+    missed = turn.opportunity in ("missed", "harmed")
+    if not (missed or turn.option.negative or left_open):
+        return None
     debit = -sum(a for _, a, _ in turn.humility if a < 0)
     drop = max(0.0, sum(turn.before[v] - turn.after[v] for v in ALLIANCE_VARS) / 4)
-    if turn.opportunity in ("missed", "harmed"):
+    if missed:
         cost = debit + drop + (3 if turn.opportunity == "harmed" else 2)
     elif turn.option.negative:
         cost = debit + drop
-    elif left_open:
-        cost = drop + 1
     else:
-        return None
+        cost = drop + 1
     return cost + 2 if left_open else cost
 
 
@@ -311,11 +312,9 @@ def improvements(session: Session, unrepaired: list[int]) -> tuple[Improvement, 
     # The three costliest turns (the earlier of equals); only those get their text written.
     candidates: list[tuple[float, int, Turn]] = []
     for turn in session.turns:
-        left_open = turn.step in unrepaired
-        if left_open or turn.option.negative or turn.opportunity in ("missed", "harmed"):
-            cost = _cost(turn, left_open)
-            if cost is not None:
-                candidates.append((-cost, turn.step, turn))
+        cost = _cost(turn, turn.step in unrepaired)
+        if cost is not None:
+            candidates.append((-cost, turn.step, turn))
     candidates.sort(key=lambda c: (c[0], c[1]))
     chosen = [_issue(session, turn) for _, _, turn in candidates[:3]]
     if len(chosen) < 3:

@@ -341,7 +341,9 @@ def _deep_event_mark(text: str, max_depth: int) -> Mark | None:
         return _first_too_deep(yaml.parse(text, Loader=_LOADER), max_depth)
     except yaml.YAMLError as exc:
         if _LOADER is yaml.SafeLoader or not _is_nesting_cap(exc):
-            return None  # composing reports the same syntax error, and the depth is known to be fine
+            return (
+                None  # composing reports the same syntax error, and the depth is known to be fine
+            )
     # libyaml's own cap (about 1,000 levels, in PyYAML 6.0.4's wheels) fires while its scanner
     # reads ahead, before the event at our level is emitted; the pure-Python parser emits its
     # events lazily, so it finds our level and stops there.

@@ -7,9 +7,9 @@ bundled font instead of a font CDN), websocket URLs taken from the request (so t
 under any host name or behind a reverse proxy), a cap on live tabs with a polite "workshop
 full" page answered before any process starts, each trainee's process started as its page is
 served (claimed by the page's websocket, so the two load side by side), plain start-up lines
-instead of the logo, and
-the facilitator's live view at /facilitate, opened only with the secret key in the link the
-server printed at start (its tabs run `intake-sim facilitate` and do not count against the cap).
+instead of the logo, and the facilitator's live view at /facilitate, opened only with the
+secret key in the link the server printed at start (its tabs run `intake-sim facilitate` and
+do not count against the cap).
 """
 
 from __future__ import annotations
@@ -198,13 +198,8 @@ class WorkshopServer(Server):
         if unclaimed is None:
             return
         unclaimed.expiry.cancel()
-        try:
-            await unclaimed.service.stop()
-        finally:
-            self.live.pop(unclaimed.service.app_service_id, None)
-            log.info("Tab closed before a page connected (%s).", why)
-            if self._freed is not None:
-                self._freed.set()
+        log.info("Tab closed before a page connected (%s).", why)
+        await self._end_tab(None, unclaimed.service, self.live, "Tab")
 
     def _key_ok(self, request: web.Request) -> bool:
         given = request.match_info.get("key") or request.query.get("key", "")
@@ -366,13 +361,15 @@ class WorkshopServer(Server):
 
     async def _end_tab(
         self,
-        websocket: web.WebSocketResponse,
+        websocket: web.WebSocketResponse | None,
         service: AppService,
         registry: dict[str, AppService],
         what: str,
     ) -> None:
+        """Close the page's websocket (if one claimed the tab), stop the process, free the place."""
         try:
-            await websocket.close()
+            if websocket is not None:
+                await websocket.close()
             await service.stop()
         except Exception:
             log.exception("%s failed to close", what)
@@ -437,10 +434,8 @@ class _Relay:
         self.drawn.set()
         if self.websocket is None:
             self.held.append(data)
-        elif isinstance(data, bytes):
-            await self.websocket.send_bytes(data)
         else:
-            await self.websocket.send_str(data)
+            await _send(self.websocket, data)
 
     async def close(self) -> None:
         if self.websocket is None:
@@ -450,14 +445,17 @@ class _Relay:
 
     async def attach(self, websocket: web.WebSocketResponse) -> None:
         while self.held:  # writes arriving meanwhile join the queue, so the order holds
-            data = self.held.pop(0)
-            if isinstance(data, bytes):
-                await websocket.send_bytes(data)
-            else:
-                await websocket.send_str(data)
+            await _send(websocket, self.held.pop(0))
         self.websocket = websocket
         if self.closed:
             await websocket.close()
+
+
+async def _send(websocket: web.WebSocketResponse, data: bytes | str) -> None:
+    if isinstance(data, bytes):
+        await websocket.send_bytes(data)
+    else:
+        await websocket.send_str(data)
 
 
 async def _resize_when_drawn(relay: _Relay, service: AppService, size: tuple[int, int]) -> None:
